@@ -1,0 +1,167 @@
+/*
+ * The per-fit context and the FCN trampolines that MINPACK calls.
+ */
+#include "callback.h"
+#include "convert.h"
+
+#include <string.h>
+
+#if defined(_MSC_VER)
+#define PM_THREAD_LOCAL __declspec(thread)
+#else
+#define PM_THREAD_LOCAL _Thread_local
+#endif
+
+/*
+ * The fit this thread is running.  Thread-local, so it is per-thread state,
+ * not shared: each thread sees only its own chain of (nested) fits.
+ */
+static PM_THREAD_LOCAL pm_fit *current_fit = NULL;
+
+int
+pm_fit_init(pm_fit *fit, PyObject *func, PyObject *jac, PyObject *args,
+            npy_intp m, npy_intp n, int col_deriv, const double *fvec_at_x0)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    memset(fit, 0, sizeof(*fit));
+    fit->func = func;
+    fit->jac = jac;
+    fit->col_deriv = col_deriv;
+    fit->m = m;
+    fit->n = n;
+    fit->fvec_at_x0 = fvec_at_x0;
+    fit->call_args = PyMem_Calloc((size_t)nargs + 2, sizeof(PyObject *));
+    if (fit->call_args == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < nargs; k++) {
+        fit->call_args[k + 2] = PyTuple_GET_ITEM(args, k);
+    }
+    fit->nargsf = ((size_t)nargs + 1) | PY_VECTORCALL_ARGUMENTS_OFFSET;
+    return 0;
+}
+
+void
+pm_fit_clear(pm_fit *fit)
+{
+    PyMem_Free(fit->call_args);
+    fit->call_args = NULL;
+}
+
+void
+pm_fit_begin(pm_fit *fit)
+{
+    fit->outer = current_fit;
+    current_fit = fit;
+    fit->thread_state = PyEval_SaveThread();
+}
+
+void
+pm_fit_end(pm_fit *fit)
+{
+    PyEval_RestoreThread(fit->thread_state);
+    current_fit = fit->outer;
+}
+
+/*
+ * Call `callable(x, *args)` with a fresh float64 copy of x, which the user
+ * may keep or modify without touching MINPACK's memory.  Returns a new
+ * reference or NULL.
+ */
+static PyObject *
+call_at(pm_fit *fit, PyObject *callable, const double *x)
+{
+    /*
+     * A C-implemented func never runs the eval loop's signal check, so look
+     * for Ctrl-C here: a long fit can always be interrupted.
+     */
+    if (PyErr_CheckSignals() < 0) {
+        return NULL;
+    }
+    npy_intp n = fit->n;
+    PyObject *x_array = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    if (x_array == NULL) {
+        return NULL;
+    }
+    memcpy(PyArray_DATA((PyArrayObject *)x_array), x,
+           (size_t)n * sizeof(double));
+    fit->call_args[1] = x_array;
+    PyObject *result = PyObject_Vectorcall(callable, fit->call_args + 1,
+                                           fit->nargsf, NULL);
+    fit->call_args[1] = NULL;
+    Py_DECREF(x_array);
+    return result;
+}
+
+static int
+evaluate_residuals(pm_fit *fit, const double *x, double *fvec)
+{
+    if (fit->fvec_at_x0 != NULL) {
+        /* MINPACK's first request is always f(x0), which we already have. */
+        memcpy(fvec, fit->fvec_at_x0, (size_t)fit->m * sizeof(double));
+        fit->fvec_at_x0 = NULL;
+        return 0;
+    }
+    PyObject *output = call_at(fit, fit->func, x);
+    if (output == NULL) {
+        return -1;
+    }
+    int status = pm_copy_residuals(output, fit->func, fit->m, fvec);
+    Py_DECREF(output);
+    return status;
+}
+
+static int
+evaluate_jacobian(pm_fit *fit, const double *x, double *fjac)
+{
+    PyObject *output = call_at(fit, fit->jac, x);
+    if (output == NULL) {
+        return -1;
+    }
+    int status = pm_copy_jacobian(output, fit->jac, fit->m, fit->n,
+                                  fit->col_deriv, fjac);
+    Py_DECREF(output);
+    return status;
+}
+
+/*
+ * On failure the Python exception stays set in this thread's state, and a
+ * negative iflag makes MINPACK return at once with info = iflag; lm.c
+ * re-raises it.  No longjmp: the Fortran unwinds normally.
+ */
+
+void
+pm_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
+             int *iflag)
+{
+    (void)m, (void)n;
+    pm_fit *fit = current_fit;
+    if (*iflag <= 0) {
+        return;  /* iflag 0 asks for printing; nprint = 0 never does */
+    }
+    PyEval_RestoreThread(fit->thread_state);
+    /* iflag is 1 for an iterate and 2 for a finite-difference point. */
+    if (evaluate_residuals(fit, x, fvec) < 0) {
+        *iflag = -1;
+    }
+    fit->thread_state = PyEval_SaveThread();
+}
+
+void
+pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
+             double *fjac, const int *ldfjac, int *iflag)
+{
+    (void)m, (void)n, (void)ldfjac;  /* ldfjac == m: lm.c allocates fjac */
+    pm_fit *fit = current_fit;
+    if (*iflag <= 0) {
+        return;
+    }
+    PyEval_RestoreThread(fit->thread_state);
+    int status = *iflag == 1 ? evaluate_residuals(fit, x, fvec)
+                             : evaluate_jacobian(fit, x, fjac);
+    if (status < 0) {
+        *iflag = -1;
+    }
+    fit->thread_state = PyEval_SaveThread();
+}

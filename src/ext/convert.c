@@ -1,0 +1,310 @@
+/*
+ * Turning what the user's func and Dfun return into MINPACK's buffers.
+ */
+#include "convert.h"
+
+#include <string.h>
+
+/*
+ * " 'name'" for a callable with a string __name__, else "".  Only used to
+ * build error messages, so any trouble reading the name just drops it.
+ */
+static PyObject *
+quoted_name(PyObject *callable)
+{
+    PyObject *name = PyObject_GetAttrString(callable, "__name__");
+    if (name != NULL && PyUnicode_Check(name)) {
+        PyObject *quoted = PyUnicode_FromFormat(" '%U'", name);
+        Py_DECREF(name);
+        return quoted;
+    }
+    Py_XDECREF(name);
+    PyErr_Clear();
+    return PyUnicode_FromString("");
+}
+
+/*
+ * Raise exc_type(message) with the exception being handled as its
+ * __cause__, the C equivalent of `raise exc_type(message) from err`.
+ */
+static void
+raise_from_current(PyObject *exc_type, PyObject *message)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *cause = PyErr_GetRaisedException();
+#else
+    PyObject *type, *cause, *traceback;
+    PyErr_Fetch(&type, &cause, &traceback);
+    PyErr_NormalizeException(&type, &cause, &traceback);
+    if (traceback != NULL) {
+        PyException_SetTraceback(cause, traceback);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+#endif
+    PyObject *exc = PyObject_CallOneArg(exc_type, message);
+    if (exc == NULL) {
+        Py_XDECREF(cause);
+        return;
+    }
+    PyException_SetContext(exc, Py_NewRef(cause));  /* steals */
+    PyException_SetCause(exc, cause);               /* steals */
+    PyErr_SetObject(exc_type, exc);
+    Py_DECREF(exc);
+}
+
+/*
+ * numpy failed to make an array of the output.  A TypeError, ValueError or
+ * OverflowError means the output itself is unusable: say so, naming the
+ * callable, and chain numpy's explanation.  Anything else (MemoryError,
+ * KeyboardInterrupt, an exception from the user's own __array__) is not
+ * ours to rename and propagates unchanged.
+ */
+static void
+explain_conversion_failure(PyObject *callable, const char *role)
+{
+    PyObject *exc_type;
+    if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        exc_type = PyExc_TypeError;
+    }
+    else if (PyErr_ExceptionMatches(PyExc_ValueError) ||
+             PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        exc_type = PyExc_ValueError;
+    }
+    else {
+        return;
+    }
+    PyObject *name = quoted_name(callable);
+    if (name == NULL) {
+        return;
+    }
+    PyObject *message = PyUnicode_FromFormat(
+            "leastsq: the output of %s%U cannot be converted to an array "
+            "of float64 (see the cause above)", role, name);
+    Py_DECREF(name);
+    if (message != NULL) {
+        raise_from_current(exc_type, message);
+        Py_DECREF(message);
+    }
+}
+
+/*
+ * A new reference to output as an aligned, native-byte-order float64 array
+ * meeting `requirements` (NumPy NPY_ARRAY_* flags), or NULL with an
+ * exception set.  Only safe casts are allowed (bool, integers, float16/32/
+ * 64): complex, long double, strings and objects are refused rather than
+ * silently truncated.
+ */
+static PyArrayObject *
+as_float64_array(PyObject *output, PyObject *callable, const char *role,
+                 int requirements)
+{
+    PyArrayObject *array = (PyArrayObject *)PyArray_FromAny(
+            output, NULL, 0, 0, 0, NULL);
+    if (array == NULL) {
+        explain_conversion_failure(callable, role);
+        return NULL;
+    }
+    PyArray_Descr *float64 = PyArray_DescrFromType(NPY_DOUBLE);
+    if (!PyArray_CanCastTypeTo(PyArray_DESCR(array), float64,
+                               NPY_SAFE_CASTING)) {
+        PyObject *name = quoted_name(callable);
+        if (name != NULL) {
+            PyErr_Format(PyExc_TypeError,
+                         "leastsq: %s%U must return real numbers that convert "
+                         "safely to float64; it returned %s of dtype %S",
+                         role, name, Py_TYPE(output)->tp_name,
+                         (PyObject *)PyArray_DESCR(array));
+            Py_DECREF(name);
+        }
+        Py_DECREF(float64);
+        Py_DECREF(array);
+        return NULL;
+    }
+    /* PyArray_FromArray steals the descriptor and copies only if needed. */
+    PyArrayObject *converted = (PyArrayObject *)PyArray_FromArray(
+            array, float64, requirements | NPY_ARRAY_ALIGNED |
+                            NPY_ARRAY_NOTSWAPPED);
+    Py_DECREF(array);
+    return converted;
+}
+
+/* True for an array we can copy from as it is: the common case, checked first. */
+static int
+is_plain_float64_vector(PyObject *output)
+{
+    if (!PyArray_CheckExact(output)) {
+        return 0;
+    }
+    PyArrayObject *array = (PyArrayObject *)output;
+    return PyArray_TYPE(array) == NPY_DOUBLE && PyArray_NDIM(array) == 1 &&
+           PyArray_ISCARRAY_RO(array) && PyArray_ISNOTSWAPPED(array);
+}
+
+PyArrayObject *
+pm_residual_array(PyObject *output, PyObject *func)
+{
+    if (is_plain_float64_vector(output)) {
+        return (PyArrayObject *)Py_NewRef(output);
+    }
+    PyArrayObject *array = as_float64_array(output, func, "func",
+                                            NPY_ARRAY_C_CONTIGUOUS);
+    if (array == NULL) {
+        return NULL;
+    }
+    if (PyArray_NDIM(array) == 1) {
+        return array;
+    }
+    if (PyArray_NDIM(array) == 0) {
+        PyArrayObject *vector = (PyArrayObject *)PyArray_Ravel(array,
+                                                               NPY_CORDER);
+        Py_DECREF(array);
+        return vector;
+    }
+    PyObject *name = quoted_name(func);
+    PyObject *shape = PyArray_IntTupleFromIntp(PyArray_NDIM(array),
+                                               PyArray_DIMS(array));
+    if (name != NULL && shape != NULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "leastsq: func%U must return a 1-D array of residuals; "
+                     "it returned an array of shape %S", name, shape);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(shape);
+    Py_DECREF(array);
+    return NULL;
+}
+
+int
+pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m, double *fvec)
+{
+    PyArrayObject *array = pm_residual_array(output, func);
+    if (array == NULL) {
+        return -1;
+    }
+    npy_intp length = PyArray_DIM(array, 0);
+    if (length != m) {
+        PyObject *name = quoted_name(func);
+        if (name != NULL) {
+            PyErr_Format(PyExc_ValueError,
+                         "leastsq: func%U returned %zd residuals at this call "
+                         "but %zd at x0; their number must not change",
+                         name, (Py_ssize_t)length, (Py_ssize_t)m);
+            Py_DECREF(name);
+        }
+        Py_DECREF(array);
+        return -1;
+    }
+    memcpy(fvec, PyArray_DATA(array), (size_t)m * sizeof(double));
+    Py_DECREF(array);
+    return 0;
+}
+
+/*
+ * fjac[i + j*m] = J[i, j], where J[i, j] lives at src + i*row_stride +
+ * j*col_stride bytes.  When a column of J is contiguous in the source it is
+ * one memcpy; otherwise the copy transposes, tile by tile, so that the rows
+ * read and the columns written stay in cache even for 10^4 x 10^2 arrays.
+ */
+static void
+copy_to_column_major(double *fjac, const char *src, npy_intp m, npy_intp n,
+                     npy_intp row_stride, npy_intp col_stride)
+{
+    if (row_stride == (npy_intp)sizeof(double)) {
+        for (npy_intp j = 0; j < n; j++) {
+            memcpy(fjac + j * m, src + j * col_stride,
+                   (size_t)m * sizeof(double));
+        }
+        return;
+    }
+    enum { TILE = 32 };
+    for (npy_intp i0 = 0; i0 < m; i0 += TILE) {
+        npy_intp i1 = i0 + TILE < m ? i0 + TILE : m;
+        for (npy_intp j = 0; j < n; j++) {
+            double *column = fjac + j * m;
+            const char *source = src + j * col_stride;
+            for (npy_intp i = i0; i < i1; i++) {
+                column[i] = *(const double *)(source + i * row_stride);
+            }
+        }
+    }
+}
+
+/*
+ * When m or n is 1 the Jacobian is a vector whose row- and column-major
+ * layouts coincide, and scipy accepts any array that holds its m*n values
+ * along a single axis ((m,), (1, m), (m, 1), ...).  True, with the stride
+ * of that axis in *stride, when the array has that form.
+ */
+static int
+is_vector_of(PyArrayObject *array, npy_intp size, npy_intp *stride)
+{
+    if (PyArray_SIZE(array) != size || PyArray_NDIM(array) > 2) {
+        return 0;
+    }
+    int long_axes = 0;
+    *stride = sizeof(double);
+    for (int axis = 0; axis < PyArray_NDIM(array); axis++) {
+        if (PyArray_DIM(array, axis) > 1) {
+            *stride = PyArray_STRIDE(array, axis);
+            long_axes++;
+        }
+    }
+    return long_axes <= 1;
+}
+
+static void
+raise_jacobian_shape_error(PyObject *jac, PyArrayObject *array,
+                           npy_intp rows, npy_intp cols)
+{
+    /* scipy's text, word for word, including the missing space after '.' */
+    PyObject *name = quoted_name(jac);
+    PyObject *shape = PyArray_IntTupleFromIntp(PyArray_NDIM(array),
+                                               PyArray_DIMS(array));
+    if (name != NULL && shape != NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "leastsq: there is a mismatch between the input and "
+                     "output shape of the 'Dfun' argument%U.Shape should be "
+                     "(%zd, %zd) but it is %S.",
+                     name, (Py_ssize_t)rows, (Py_ssize_t)cols, shape);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(shape);
+}
+
+int
+pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
+                 int col_deriv, double *fjac)
+{
+    PyArrayObject *array = as_float64_array(output, jac, "Dfun", 0);
+    if (array == NULL) {
+        return -1;
+    }
+    npy_intp rows = col_deriv ? n : m;
+    npy_intp cols = col_deriv ? m : n;
+    const char *data = PyArray_BYTES(array);
+    npy_intp stride;
+
+    if (PyArray_NDIM(array) == 2 && PyArray_DIM(array, 0) == rows &&
+            PyArray_DIM(array, 1) == cols) {
+        npy_intp stride0 = PyArray_STRIDE(array, 0);
+        npy_intp stride1 = PyArray_STRIDE(array, 1);
+        /* Row stride and column stride of J itself, whichever way it came. */
+        if (col_deriv) {
+            copy_to_column_major(fjac, data, m, n, stride1, stride0);
+        }
+        else {
+            copy_to_column_major(fjac, data, m, n, stride0, stride1);
+        }
+    }
+    else if ((m == 1 || n == 1) && is_vector_of(array, m * n, &stride)) {
+        copy_to_column_major(fjac, data, m * n, 1, stride, 0);
+    }
+    else {
+        raise_jacobian_shape_error(jac, array, rows, cols);
+        Py_DECREF(array);
+        return -1;
+    }
+    Py_DECREF(array);
+    return 0;
+}

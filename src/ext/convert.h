@@ -1,0 +1,39 @@
+/*
+ * Turning what the user's func and Dfun return into MINPACK's buffers.
+ *
+ * Every call's output is checked (dtype, ndim, length or shape) before a
+ * single byte is copied: a function whose output changes shape half-way
+ * through a fit gets a clear exception, never a read past a buffer.
+ */
+#ifndef PYMINPACK_CONVERT_H
+#define PYMINPACK_CONVERT_H
+
+#include "numpy_api.h"
+
+/*
+ * Convert func's output to a new reference to a 1-D, C-contiguous float64
+ * array (a 0-d result becomes length 1).  Returns NULL with an exception
+ * set: TypeError or ValueError naming `func` when the output cannot be
+ * converted (the numpy error chained as the cause); any other exception
+ * raised while converting (MemoryError, KeyboardInterrupt, ...) propagates
+ * unchanged.
+ */
+PyArrayObject *pm_residual_array(PyObject *output, PyObject *func);
+
+/*
+ * Copy func's output into fvec[0..m-1]; 0 on success, -1 with an exception
+ * set when the output is not m float64-convertible values.
+ */
+int pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m,
+                      double *fvec);
+
+/*
+ * Copy Dfun's output into MINPACK's column-major fjac (leading dimension
+ * m).  Expected shape is (m, n), or (n, m) with col_deriv (whose C-order
+ * memory already is the column-major array).  0 on success, -1 with an
+ * exception set.
+ */
+int pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
+                     int col_deriv, double *fjac);
+
+#endif /* PYMINPACK_CONVERT_H */

@@ -1,0 +1,222 @@
+/*
+ * The lmdif and lmder entry points: validated arrays in, one Fortran call,
+ * results out.
+ *
+ * The Python layer (pyminpack/_leastsq.py) has already checked and
+ * converted every argument and evaluated func(x0); what is checked here is
+ * only what would otherwise let a wrong call corrupt memory.
+ */
+#include "lm.h"
+#include "callback.h"
+#include "convert.h"
+#include "minpack.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* MINPACK's mode: 1 scales the variables itself, 2 uses the caller's diag. */
+enum { MODE_AUTOMATIC = 1, MODE_DIAG_GIVEN = 2 };
+
+/* What one lmdif/lmder call reads and writes. */
+typedef struct {
+    int m, n, mode;
+    PyArrayObject *x;     /* (n,) starts as x0, ends as the solution */
+    PyArrayObject *fvec;  /* (m,) */
+    PyArrayObject *fjac;  /* (n, m) in C order = Fortran's fjac(m, n) */
+    PyArrayObject *ipvt;  /* (n,) int32: Fortran INTEGER */
+    PyArrayObject *qtf;   /* (n,) */
+    double *work;         /* diag (n), wa1, wa2, wa3 (n each), wa4 (m) */
+} lm_problem;
+
+static int
+check_vector(PyObject *obj, const char *what, npy_intp length)
+{
+    PyArrayObject *array = (PyArrayObject *)obj;
+    if (!PyArray_Check(obj) || PyArray_TYPE(array) != NPY_DOUBLE ||
+            PyArray_NDIM(array) != 1 || !PyArray_ISCARRAY_RO(array) ||
+            !PyArray_ISNOTSWAPPED(array) ||
+            (length >= 0 && PyArray_DIM(array, 0) != length)) {
+        PyErr_Format(PyExc_TypeError,
+                     "_minpack: %s must be a contiguous 1-D float64 array"
+                     "%s", what, length >= 0 ? " of the right length" : "");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+lm_problem_clear(lm_problem *problem)
+{
+    Py_CLEAR(problem->x);
+    Py_CLEAR(problem->fvec);
+    Py_CLEAR(problem->fjac);
+    Py_CLEAR(problem->ipvt);
+    Py_CLEAR(problem->qtf);
+    PyMem_Free(problem->work);
+    problem->work = NULL;
+}
+
+/*
+ * Allocate every array of one call.  Outputs start zeroed, so that a call
+ * MINPACK rejects (info 0) returns zeros, never uninitialised memory.
+ */
+static int
+lm_problem_init(lm_problem *problem, PyObject *x0, PyObject *fvec0,
+                PyObject *diag)
+{
+    memset(problem, 0, sizeof(*problem));
+    if (check_vector(x0, "x0", -1) < 0 || check_vector(fvec0, "fvec0", -1) < 0) {
+        return -1;
+    }
+    npy_intp n = PyArray_DIM((PyArrayObject *)x0, 0);
+    npy_intp m = PyArray_DIM((PyArrayObject *)fvec0, 0);
+    if (diag != Py_None && check_vector(diag, "diag", n) < 0) {
+        return -1;
+    }
+    if (m > INT_MAX || n > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError,
+                        "leastsq: MINPACK takes at most 2**31 - 1 "
+                        "parameters and residuals");
+        return -1;
+    }
+    problem->m = (int)m;
+    problem->n = (int)n;
+    npy_intp fjac_shape[2] = {n, m};
+    problem->x = (PyArrayObject *)PyArray_NewCopy((PyArrayObject *)x0,
+                                                  NPY_CORDER);
+    problem->fvec = (PyArrayObject *)PyArray_ZEROS(1, &m, NPY_DOUBLE, 0);
+    problem->fjac = (PyArrayObject *)PyArray_ZEROS(2, fjac_shape, NPY_DOUBLE, 0);
+    problem->ipvt = (PyArrayObject *)PyArray_ZEROS(1, &n, NPY_INT32, 0);
+    problem->qtf = (PyArrayObject *)PyArray_ZEROS(1, &n, NPY_DOUBLE, 0);
+    problem->work = PyMem_Calloc((size_t)(4 * n + m) + 1, sizeof(double));
+    if (problem->x == NULL || problem->fvec == NULL || problem->fjac == NULL ||
+            problem->ipvt == NULL || problem->qtf == NULL) {
+        lm_problem_clear(problem);
+        return -1;
+    }
+    if (problem->work == NULL) {
+        lm_problem_clear(problem);
+        PyErr_NoMemory();
+        return -1;
+    }
+    problem->mode = MODE_AUTOMATIC;
+    if (diag != Py_None) {
+        problem->mode = MODE_DIAG_GIVEN;
+        memcpy(problem->work, PyArray_DATA((PyArrayObject *)diag),
+               (size_t)n * sizeof(double));
+    }
+    return 0;
+}
+
+#define DATA(array) ((double *)PyArray_DATA(array))
+
+/*
+ * After MINPACK returns: a negative info means a callback failed and its
+ * exception is pending; anything else is a result.
+ */
+static int
+lm_check_info(int info)
+{
+    if (info >= 0) {
+        return 0;
+    }
+    if (!PyErr_Occurred()) {
+        PyErr_Format(PyExc_SystemError,
+                     "MINPACK stopped with info %d but no exception", info);
+    }
+    return -1;
+}
+
+PyObject *
+pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *func, *x0, *call_args, *fvec0, *diag;
+    double ftol, xtol, gtol, epsfcn, factor;
+    int maxfev;
+    if (!PyArg_ParseTuple(args, "OOO!Oddd" "idd" "O:lmdif", &func, &x0,
+                          &PyTuple_Type, &call_args, &fvec0, &ftol, &xtol,
+                          &gtol, &maxfev, &epsfcn, &factor, &diag)) {
+        return NULL;
+    }
+    lm_problem p;
+    if (lm_problem_init(&p, x0, fvec0, diag) < 0) {
+        return NULL;
+    }
+    pm_fit fit;
+    if (pm_fit_init(&fit, func, NULL, call_args, p.m, p.n, 0,
+                    DATA((PyArrayObject *)fvec0)) < 0) {
+        lm_problem_clear(&p);
+        return NULL;
+    }
+    const int nprint = 0;
+    int info = 0, nfev = 0;
+    double *wa = p.work + p.n;
+
+    pm_fit_begin(&fit);
+    lmdif_(pm_lmdif_fcn, &p.m, &p.n, DATA(p.x), DATA(p.fvec), &ftol, &xtol,
+           &gtol, &maxfev, &epsfcn, p.work, &p.mode, &factor, &nprint, &info,
+           &nfev, DATA(p.fjac), &p.m, (int *)PyArray_DATA(p.ipvt),
+           DATA(p.qtf), wa, wa + p.n, wa + 2 * p.n, wa + 3 * p.n);
+    pm_fit_end(&fit);
+    pm_fit_clear(&fit);
+
+    PyObject *result = NULL;
+    if (lm_check_info(info) == 0) {
+        result = Py_BuildValue("(OOOOOii)", p.x, p.fvec, p.fjac, p.ipvt,
+                               p.qtf, nfev, info);
+    }
+    lm_problem_clear(&p);
+    return result;
+}
+
+PyObject *
+pm_lmder(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *func, *jac, *x0, *call_args, *fvec0, *diag;
+    double ftol, xtol, gtol, factor;
+    int col_deriv, maxfev;
+    if (!PyArg_ParseTuple(args, "OOOO!Op" "ddd" "idO:lmder", &func, &jac, &x0,
+                          &PyTuple_Type, &call_args, &fvec0, &col_deriv,
+                          &ftol, &xtol, &gtol, &maxfev, &factor, &diag)) {
+        return NULL;
+    }
+    lm_problem p;
+    if (lm_problem_init(&p, x0, fvec0, diag) < 0) {
+        return NULL;
+    }
+    pm_fit fit;
+    if (pm_fit_init(&fit, func, jac, call_args, p.m, p.n, col_deriv,
+                    DATA((PyArrayObject *)fvec0)) < 0) {
+        lm_problem_clear(&p);
+        return NULL;
+    }
+    const int nprint = 0;
+    int info = 0, nfev = 0, njev = 0;
+    double *wa = p.work + p.n;
+
+    pm_fit_begin(&fit);
+    lmder_(pm_lmder_fcn, &p.m, &p.n, DATA(p.x), DATA(p.fvec), DATA(p.fjac),
+           &p.m, &ftol, &xtol, &gtol, &maxfev, p.work, &p.mode, &factor,
+           &nprint, &info, &nfev, &njev, (int *)PyArray_DATA(p.ipvt),
+           DATA(p.qtf), wa, wa + p.n, wa + 2 * p.n, wa + 3 * p.n);
+    pm_fit_end(&fit);
+    pm_fit_clear(&fit);
+
+    PyObject *result = NULL;
+    if (lm_check_info(info) == 0) {
+        result = Py_BuildValue("(OOOOOiii)", p.x, p.fvec, p.fjac, p.ipvt,
+                               p.qtf, nfev, njev, info);
+    }
+    lm_problem_clear(&p);
+    return result;
+}
+
+PyObject *
+pm_residual_vector(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *output, *func;
+    if (!PyArg_ParseTuple(args, "OO:residual_vector", &output, &func)) {
+        return NULL;
+    }
+    return (PyObject *)pm_residual_array(output, func);
+}

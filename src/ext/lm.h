@@ -1,0 +1,13 @@
+/*
+ * The lmdif and lmder entry points of pyminpack._minpack.
+ */
+#ifndef PYMINPACK_LM_H
+#define PYMINPACK_LM_H
+
+#include "numpy_api.h"
+
+PyObject *pm_lmdif(PyObject *module, PyObject *args);
+PyObject *pm_lmder(PyObject *module, PyObject *args);
+PyObject *pm_residual_vector(PyObject *module, PyObject *args);
+
+#endif /* PYMINPACK_LM_H */

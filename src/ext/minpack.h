@@ -1,0 +1,48 @@
+/*
+ * The netlib MINPACK routines as C sees them.
+ *
+ * This is the only file that knows the Fortran symbol names (gfortran's
+ * lower case with one trailing underscore) and calling convention: every
+ * argument is passed by reference, INTEGER is a C int, DOUBLE PRECISION is a
+ * double, and arrays are column-major.  None of these routines takes a
+ * CHARACTER argument, so there are no hidden length arguments.
+ *
+ * Column-major layout: MINPACK's FJAC(LDFJAC, N) with LDFJAC = M stores
+ * element (i, j) at fjac[i + j*m].  Read in C order, that memory is an
+ * (n, m) array whose row j is column j of the Jacobian; this is why the
+ * Python layer receives fjac with shape (n, m).
+ */
+#ifndef PYMINPACK_MINPACK_H
+#define PYMINPACK_MINPACK_H
+
+/* FCN for LMDIF: compute fvec(1..m) at x(1..n); set *iflag < 0 to stop. */
+typedef void minpack_lmdif_fcn(const int *m, const int *n, const double *x,
+                               double *fvec, int *iflag);
+
+/*
+ * FCN for LMDER: with *iflag == 1 compute fvec at x, with *iflag == 2
+ * compute fjac(ldfjac, n) at x and leave fvec alone; *iflag < 0 stops.
+ */
+typedef void minpack_lmder_fcn(const int *m, const int *n, const double *x,
+                               double *fvec, double *fjac, const int *ldfjac,
+                               int *iflag);
+
+void lmdif_(minpack_lmdif_fcn *fcn, const int *m, const int *n, double *x,
+            double *fvec, const double *ftol, const double *xtol,
+            const double *gtol, const int *maxfev, const double *epsfcn,
+            double *diag, const int *mode, const double *factor,
+            const int *nprint, int *info, int *nfev, double *fjac,
+            const int *ldfjac, int *ipvt, double *qtf, double *wa1,
+            double *wa2, double *wa3, double *wa4);
+
+void lmder_(minpack_lmder_fcn *fcn, const int *m, const int *n, double *x,
+            double *fvec, double *fjac, const int *ldfjac, const double *ftol,
+            const double *xtol, const double *gtol, const int *maxfev,
+            double *diag, const int *mode, const double *factor,
+            const int *nprint, int *info, int *nfev, int *njev, int *ipvt,
+            double *qtf, double *wa1, double *wa2, double *wa3, double *wa4);
+
+/* Machine constants: i = 1 epsilon, 2 smallest, 3 largest magnitude. */
+double dpmpar_(const int *i);
+
+#endif /* PYMINPACK_MINPACK_H */

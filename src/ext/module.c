@@ -1,0 +1,73 @@
+/*
+ * pyminpack._minpack: module definition (multi-phase initialisation).
+ *
+ * The module has no state of its own: each fit lives in a pm_fit on the
+ * C stack of the call that runs it (see callback.h).
+ */
+#define PYMINPACK_IMPORTS_NUMPY
+#include "numpy_api.h"
+
+#include "lm.h"
+#include "minpack.h"
+
+PyDoc_STRVAR(lmdif_doc,
+"lmdif(func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor, diag)\n"
+"--\n\n"
+"Run MINPACK's LMDIF (forward-difference Jacobian).  fvec0 is func(x0),\n"
+"handed to LMDIF's first request.  Arguments must already be validated\n"
+"(pyminpack.leastsq does it).  Returns (x, fvec, fjac, ipvt, qtf, nfev, info).");
+
+PyDoc_STRVAR(lmder_doc,
+"lmder(func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol, maxfev,\n"
+"      factor, diag)\n"
+"--\n\n"
+"Run MINPACK's LMDER (Jacobian from Dfun), as lmdif does.  Returns\n"
+"(x, fvec, fjac, ipvt, qtf, nfev, njev, info).");
+
+PyDoc_STRVAR(residual_vector_doc,
+"residual_vector(output, func)\n"
+"--\n\n"
+"Convert func's output to a 1-D float64 array exactly as the solver does\n"
+"for every later call (errors name func).");
+
+static PyMethodDef minpack_methods[] = {
+    {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
+    {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
+    {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+minpack_exec(PyObject *module)
+{
+    if (PyArray_ImportNumPyAPI() < 0) {
+        return -1;
+    }
+    /* The machine epsilon MINPACK itself uses (netlib dpmpar.f, IEEE). */
+    const int epsilon_index = 1;
+    PyObject *epsilon = PyFloat_FromDouble(dpmpar_(&epsilon_index));
+    int status = PyModule_AddObjectRef(module, "DPMPAR_EPSILON", epsilon);
+    Py_XDECREF(epsilon);
+    return status;
+}
+
+static PyModuleDef_Slot minpack_slots[] = {
+    {Py_mod_exec, minpack_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef minpack_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pyminpack._minpack",
+    .m_doc = "The netlib MINPACK Levenberg-Marquardt routines lmdif and lmder,\n"
+             "called back into Python.  Private: use pyminpack.leastsq.",
+    .m_size = 0,
+    .m_methods = minpack_methods,
+    .m_slots = minpack_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__minpack(void)
+{
+    return PyModuleDef_Init(&minpack_module);
+}

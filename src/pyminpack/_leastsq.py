@@ -1,0 +1,334 @@
+"""``leastsq``: scipy.optimize.leastsq's contract on MINPACK's lmdif and lmder.
+
+Everything about the arguments is checked and converted here, once per fit;
+the C extension then runs the Fortran and calls back into ``func``/``Dfun``
+without any further Python-level work.
+"""
+
+import math
+import operator
+import warnings
+
+import numpy as np
+
+from . import _minpack
+from ._messages import FAILURE, SUCCESS, message
+
+__all__ = ["leastsq"]
+
+# MINPACK's INTEGER is a C int.
+_INT_MAX = 2**31 - 1
+
+# epsfcn=None means "the precision of what func returns" (scipy's rule);
+# non-floating output means float64's.
+_EPSILON_OF = {np.dtype(t): float(np.finfo(t).eps)
+               for t in (np.float16, np.float32, np.float64)}
+_FLOAT64_EPSILON = _EPSILON_OF[np.dtype(np.float64)]
+
+
+def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
+            ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
+            epsfcn=None, factor=100, diag=None, *, check_finite=True):
+    """
+    Minimise a sum of squares with MINPACK's Levenberg-Marquardt solver.
+
+    Finds ``x`` that minimises ``sum(func(x, *args)**2)`` by a
+    Levenberg-Marquardt method with a trust region, running the original
+    Fortran MINPACK routines (Moré, Garbow and Hillstrom, Argonne, 1980):
+    ``lmder`` when a Jacobian function ``Dfun`` is given, ``lmdif`` (with a
+    forward-difference Jacobian) otherwise.  The signature, defaults,
+    results and messages are those of :func:`scipy.optimize.leastsq`, so
+    this function can replace it unchanged.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(x, *args)`` returns the ``m`` residuals at the ``n``
+        parameters ``x`` as a 1-D array-like of real numbers (a scalar
+        counts as ``m = 1``).  ``m`` must be at least ``n`` and must not
+        change between calls.  ``x`` is a new float64 array at every call:
+        keeping or modifying it does not affect the fit.
+    x0 : array_like
+        Starting point.  It is flattened in C order to a 1-D float64 array,
+        so ``n = x0.size``; bool, integer and float arrays are accepted,
+        complex, long double and strings are not.  ``x0`` itself is never
+        modified.
+    args : tuple, optional
+        Extra positional arguments for ``func`` and ``Dfun``.  A value that
+        is not a tuple is passed as the single extra argument.
+    Dfun : callable, optional
+        ``Dfun(x, *args)`` returns the Jacobian of ``func`` at ``x``: an
+        array of shape ``(m, n)`` with ``J[i, j] = d func_i / d x_j``, or of
+        shape ``(n, m)`` when `col_deriv` is true.  When it is None the
+        Jacobian is estimated by forward differences.
+    full_output : bool, optional
+        If true, also return `cov_x`, `infodict` and `mesg`.
+    col_deriv : bool, optional
+        If true, `Dfun` returns the transposed Jacobian, shape ``(n, m)``
+        (one row per parameter); its memory is then exactly MINPACK's
+        column-major layout and is copied without a transpose.
+    ftol : float, optional
+        Stop when both the actual and the predicted relative reductions of
+        the sum of squares are at most `ftol`.
+    xtol : float, optional
+        Stop when the relative change of the scaled solution between two
+        iterations is at most `xtol`.
+    gtol : float, optional
+        Stop when the cosine of the angle between the residuals and every
+        column of the Jacobian is at most `gtol` in absolute value.
+    maxfev : int, optional
+        The largest number of calls to `func` (finite-difference calls
+        included).  0 (or a negative value) means ``200*(n+1)`` without
+        `Dfun` and ``100*(n+1)`` with it.
+    epsfcn : float, optional
+        The relative error of `func`'s values, which sets the
+        forward-difference step ``sqrt(max(epsfcn, eps)) * |x_j|``.  None
+        means the machine epsilon of the floating dtype `func` returns
+        (float64's if it returns integers).  Unused with `Dfun`.
+    factor : float, optional
+        Sets the initial step bound ``factor * ||diag * x0||`` (or `factor`
+        itself when that is zero); between 0.1 and 100 is usual.
+    diag : array_like, optional
+        ``n`` positive scale factors for the parameters.  None lets MINPACK
+        scale them from the Jacobian's column norms.
+    check_finite : bool, optional, keyword-only
+        If true (the default), ``x0`` and ``func(x0)`` must be finite, else
+        ValueError.  False passes them to MINPACK as scipy does.
+
+    Returns
+    -------
+    x : ndarray
+        The solution (or the last iterate), a new float64 array of shape
+        ``(n,)``.
+    cov_x : ndarray or None
+        Only with `full_output`.  The inverse of ``J.T @ J`` at the solution,
+        computed from MINPACK's R factor; multiply it by the residual
+        variance ``sum(fvec**2) / (m - n)`` to get the covariance of the
+        parameters.  None when the fit failed (ier not in 1..4) or when R is
+        exactly singular.
+    infodict : dict
+        Only with `full_output`, with keys in this order:
+
+        ``fvec``
+            The residuals at the solution, shape ``(m,)``.
+        ``nfev``
+            The number of calls to `func` that MINPACK made (with `Dfun`
+            absent this includes the finite-difference calls).
+        ``njev``
+            The number of calls to `Dfun` (only when `Dfun` is given).
+        ``fjac``
+            MINPACK's column-major ``m x n`` array read in C order, shape
+            ``(n, m)``: ``R = numpy.triu(fjac.T[:n])`` is the upper
+            triangular factor of the QR factorisation ``J P = Q R``; the
+            rest holds the Householder vectors of Q.
+        ``ipvt``
+            int32, shape ``(n,)``: the column pivoting, **1-based** as in
+            MINPACK and scipy <= 1.14: column ``j`` of ``P`` is column
+            ``ipvt[j]`` of the identity in Fortran numbering.  (scipy >=
+            1.15 returns it 0-based.)
+        ``qtf``
+            The first ``n`` entries of ``Q.T @ fvec``, shape ``(n,)``.
+    mesg : str
+        Only with `full_output`.  Why the fit stopped (scipy's text).
+    ier : int
+        MINPACK's ``info``.  1, 2, 3 or 4: converged; 5: `maxfev` reached;
+        6, 7, 8: `ftol`, `xtol` or `gtol` too small to improve further;
+        0: improper input (negative tolerance, ``factor <= 0``, a ``diag``
+        entry ``<= 0``, or ``n == 0``).
+
+    Raises
+    ------
+    TypeError
+        ``n > m``; `x0`, `func`'s or `Dfun`'s output of a type that does not
+        convert safely to float64 (complex, strings, objects); `Dfun`'s
+        output of the wrong shape; or, without `full_output`, ``ier == 0``.
+    ValueError
+        Non-finite `x0` or ``func(x0)`` (unless ``check_finite=False``);
+        `func`'s output of more than one dimension or of changing length;
+        a `diag` of the wrong length; a NaN option.
+    Exception
+        Whatever `func` or `Dfun` raises stops the fit and propagates
+        unchanged.
+
+    Warns
+    -----
+    RuntimeWarning
+        Without `full_output`, when ier is 5, 6, 7 or 8 (the warning points
+        at the line that called ``leastsq``).
+
+    Notes
+    -----
+    ``func`` is evaluated once at ``x0`` before MINPACK starts, to learn
+    ``m``; that value answers MINPACK's own first request, so ``func`` is
+    never called twice at ``x0`` and ``nfev`` is exactly MINPACK's count.
+
+    The solver releases the GIL while it works between callbacks, so fits
+    in several threads run in parallel; ``leastsq`` may also be called from
+    inside ``func`` or ``Dfun``.
+
+    References
+    ----------
+    J. J. Moré, B. S. Garbow and K. E. Hillstrom, *User Guide for
+    MINPACK-1*, Argonne National Laboratory report ANL-80-74, 1980.
+
+    Examples
+    --------
+    Fit ``y = a * exp(-b * t)`` to noiseless data:
+
+    >>> import numpy as np
+    >>> from pyminpack import leastsq
+    >>> t = np.linspace(0.0, 4.0, 9)
+    >>> y = 2.5 * np.exp(-1.3 * t)
+    >>> def residuals(p, t, y):
+    ...     return p[0] * np.exp(-p[1] * t) - y
+    >>> p, ier = leastsq(residuals, [1.0, 1.0], args=(t, y))
+    >>> ier in (1, 2, 3, 4)
+    True
+    >>> np.round(p, 6)
+    array([2.5, 1.3])
+    """
+    if not callable(func):
+        raise TypeError(f"leastsq: func must be callable, not "
+                        f"{type(func).__name__}")
+    if Dfun is not None and not callable(Dfun):
+        raise TypeError(f"leastsq: Dfun must be callable or None, not "
+                        f"{type(Dfun).__name__}")
+    x0 = _as_float64_vector(x0, "x0")
+    if check_finite:
+        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+    n = x0.size
+    if not isinstance(args, tuple):
+        args = (args,)
+    ftol = _real(ftol, "ftol")
+    xtol = _real(xtol, "xtol")
+    gtol = _real(gtol, "gtol")
+    factor = _real(factor, "factor", finite=True)
+    maxfev = _maxfev(maxfev, n, Dfun is None)
+    if diag is not None:
+        diag = _as_float64_vector(diag, "diag")
+        if diag.size != n:
+            raise ValueError(f"leastsq: diag must have one entry per "
+                             f"parameter, n={n}, but it has {diag.size}")
+        _require_finite(diag, "diag")
+
+    # The one evaluation at x0: it gives m and the output dtype, and it
+    # answers MINPACK's own first request for f(x0).
+    output0 = func(x0.copy(), *args)
+    fvec0 = _minpack.residual_vector(output0, func)
+    m = fvec0.size
+    if n > m:
+        raise TypeError(f"Improper input: func input vector length N={n} "
+                        f"must not exceed func output vector length M={m}")
+    if check_finite:
+        _require_finite(fvec0, "func(x0)",
+                        " (pass check_finite=False to allow it)")
+
+    if Dfun is None:
+        epsfcn = (_epsilon_of_output(output0) if epsfcn is None
+                  else _real(epsfcn, "epsfcn", finite=True))
+        x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(
+            func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor,
+            diag)
+        infodict = {"fvec": fvec, "nfev": nfev}
+    else:
+        x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmder(
+            func, Dfun, x0, args, fvec0, bool(col_deriv), ftol, xtol, gtol,
+            maxfev, factor, diag)
+        infodict = {"fvec": fvec, "nfev": nfev, "njev": njev}
+    infodict.update(fjac=fjac, ipvt=ipvt, qtf=qtf)
+
+    mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
+    if full_output:
+        cov_x = _covariance(fjac, ipvt) if ier in SUCCESS else None
+        return x, cov_x, infodict, mesg, ier
+    if ier in FAILURE:
+        warnings.warn(mesg, RuntimeWarning, stacklevel=2)
+    elif ier == 0:
+        raise TypeError(mesg)
+    return x, ier
+
+
+def _as_float64_vector(value, name):
+    """A new 1-D float64 copy of ``value`` (flattened in C order)."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"leastsq: {name} cannot be converted to an array "
+                        f"of real numbers") from err
+    kind = array.dtype.kind
+    if kind not in "biuf" or (kind == "f" and array.dtype.itemsize > 8):
+        raise TypeError(f"leastsq: {name} must hold real numbers that "
+                        f"convert exactly to float64, not dtype "
+                        f"{array.dtype}")
+    return np.array(array, dtype=np.float64, order="C").reshape(-1)
+
+
+def _require_finite(vector, name, hint=""):
+    finite = np.isfinite(vector)
+    if not finite.all():
+        index = int(np.argmin(finite))
+        raise ValueError(f"leastsq: {name} must be finite, but entry "
+                         f"{index} is {vector[index]}{hint}")
+
+
+def _real(value, name, finite=False):
+    """``value`` as a Python float: a real number, never NaN."""
+    if (isinstance(value, (str, bytes, complex))
+            or not hasattr(value, "__float__")):
+        raise TypeError(f"leastsq: {name} must be a real number, not "
+                        f"{type(value).__name__}")
+    number = float(value)
+    if math.isnan(number) or (finite and math.isinf(number)):
+        raise ValueError(f"leastsq: {name} must be "
+                         f"{'finite' if finite else 'a number'}, not {number}")
+    return number
+
+
+def _maxfev(maxfev, n, finite_differences):
+    try:
+        maxfev = operator.index(maxfev)
+    except TypeError:
+        raise TypeError(f"leastsq: maxfev must be an integer, not "
+                        f"{type(maxfev).__name__}") from None
+    if maxfev <= 0:
+        return (200 if finite_differences else 100) * (n + 1)
+    if maxfev > _INT_MAX:
+        raise ValueError(f"leastsq: maxfev must be at most {_INT_MAX} "
+                         f"(MINPACK counts calls in a C int), not {maxfev}")
+    return maxfev
+
+
+def _epsilon_of_output(output):
+    """The machine epsilon of func's output dtype, float64's if not float."""
+    dtype = getattr(output, "dtype", None)
+    if not isinstance(dtype, np.dtype):
+        dtype = np.asarray(output).dtype
+    return _EPSILON_OF.get(dtype, _FLOAT64_EPSILON)
+
+
+def _covariance(fjac, ipvt):
+    """``inv(J.T @ J)`` from MINPACK's R and pivoting, or None if R is singular.
+
+    With ``J P = Q R``, ``inv(J.T J) = P inv(R) inv(R).T P.T``; ``P inv(R)``
+    is ``inv(R)`` with its row k moved to row ``ipvt[k] - 1``.
+    """
+    n = ipvt.size
+    r = np.triu(fjac[:, :n].T)
+    if n and not np.all(np.diagonal(r)):
+        return None
+    inverse = _upper_triangular_inverse(r)
+    permuted = np.empty_like(inverse)
+    permuted[ipvt - 1] = inverse
+    # A @ A.T is computed as a symmetric rank-k update: exactly symmetric.
+    return permuted @ permuted.T
+
+
+def _upper_triangular_inverse(r):
+    """Inverse of the upper triangular ``r`` by back substitution, row by row."""
+    n = r.shape[0]
+    inverse = np.zeros_like(r)
+    for k in range(n - 1, -1, -1):
+        row = -(r[k, k + 1:] @ inverse[k + 1:])
+        row[k] += 1.0
+        inverse[k] = row / r[k, k]
+    return inverse

@@ -1,0 +1,38 @@
+"""What each MINPACK return code (``ier``/``info``) means: one table.
+
+The texts are scipy.optimize.leastsq's, character for character, so code
+that inspects ``mesg`` keeps working.  ``{ftol:f}`` is Python's ``f``
+format of the value passed in, so the default 1.49012e-08 prints
+``0.000000``, exactly as scipy prints it.
+"""
+
+#: ier values that mean the fit converged.
+SUCCESS = frozenset({1, 2, 3, 4})
+#: ier values that mean the fit stopped without converging.
+FAILURE = frozenset({5, 6, 7, 8})
+
+_TEMPLATES = {
+    0: "Improper input parameters.",
+    1: "Both actual and predicted relative reductions in the sum of squares\n"
+       "  are at most {ftol:f}",
+    2: "The relative error between two consecutive iterates is at most "
+       "{xtol:f}",
+    3: "Both actual and predicted relative reductions in the sum of squares\n"
+       "  are at most {ftol:f} and the relative error between two "
+       "consecutive iterates is at \n  most {xtol:f}",
+    4: "The cosine of the angle between func(x) and any column of the\n"
+       "  Jacobian is at most {gtol:f} in absolute value",
+    5: "Number of calls to function has reached maxfev = {maxfev}.",
+    6: "ftol={ftol:f} is too small, no further reduction in the sum of "
+       "squares\n  is possible.",
+    7: "xtol={xtol:f} is too small, no further improvement in the "
+       "approximate\n  solution is possible.",
+    8: "gtol={gtol:f} is too small, func(x) is orthogonal to the columns "
+       "of\n  the Jacobian to machine precision.",
+}
+
+
+def message(ier, *, ftol, xtol, gtol, maxfev):
+    """The message scipy.optimize.leastsq gives for ``ier``."""
+    return _TEMPLATES[ier].format(ftol=ftol, xtol=xtol, gtol=gtol,
+                                  maxfev=maxfev)
