@@ -1,0 +1,49 @@
+"""``python -m pyminpack``: the users' guide example and its report."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+
+from pyminpack import _demo, leastsq
+
+
+def test_demo_reports_the_users_guide_solution_for_both_solvers():
+    completed = subprocess.run([sys.executable, "-m", "pyminpack"],
+                               capture_output=True, text=True, check=True,
+                               timeout=120)
+    out = completed.stdout
+    assert completed.stderr == ""
+    assert "lmdif (forward-difference Jacobian)" in out
+    assert "lmder (analytic Jacobian)" in out
+    # The users' guide (ANL-80-74) gives x = (0.08241058, 1.133037,
+    # 2.343695) and a final L2 norm of 0.09063596.
+    assert len(re.findall(r"x1 =  0\.08241057", out)) == 2
+    assert len(re.findall(r"x2 =  1\.13303", out)) == 2
+    assert len(re.findall(r"x3 =  2\.34369", out)) == 2
+    assert out.count("final residual norm  0.0906359") == 2
+    assert "nfev = 21\n" in out and "nfev = 6, njev = 5" in out
+    assert out.count("ier = 1: Both actual and predicted") == 2
+    assert out.count("+/- ") == 6
+
+
+def test_standard_errors_are_cov_x_scaled_by_the_residual_variance():
+    fit = leastsq(_demo.residuals, _demo.X0, Dfun=_demo.jacobian,
+                  full_output=True)
+    text = _demo.report("t", fit[0], *fit[1:])
+    fvec = fit[2]["fvec"]
+    variance = fvec @ fvec / (15 - 3)
+    errors = np.sqrt(np.diagonal(fit[1]) * variance)
+    for value in errors:
+        assert f"+/- {value:.6f}" in text
+
+
+def test_analytic_jacobian_matches_finite_differences():
+    x = np.array([0.5, 1.5, 2.5])
+    step = 1e-7
+    numeric = np.column_stack([
+        (_demo.residuals(x + step * e) - _demo.residuals(x - step * e))
+        / (2 * step) for e in np.eye(3)])
+    np.testing.assert_allclose(_demo.jacobian(x), numeric, rtol=1e-6,
+                               atol=1e-9)
