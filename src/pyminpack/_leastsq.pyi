@@ -1,0 +1,124 @@
+"""Types of ``pyminpack.leastsq`` (the implementation is ``_leastsq.py``).
+
+The overloads follow ``full_output``: a literal ``False`` or ``0`` (the
+default) gives ``(x, ier)``, a literal ``True`` or ``1`` the five-tuple,
+and any other truth value either.  Flags are typed ``int`` (``bool`` is
+one) because scipy-era code often passes ``full_output=1``.
+"""
+
+from typing import Any, Literal, Protocol, TypedDict, overload, type_check_only
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from typing_extensions import NotRequired
+
+__all__ = ["leastsq"]
+
+# The protocols and InfoDict exist for type checkers only (type_check_only):
+# import them under ``if typing.TYPE_CHECKING:``.
+
+_Float64Array = NDArray[np.float64]
+
+@type_check_only
+class ResidualFunction(Protocol):
+    """``func(x, *args)``: the ``m`` residuals at the ``n`` parameters ``x``.
+
+    ``x`` is a new float64 array of shape ``(n,)`` at every call; the
+    result is anything that converts to ``m`` real numbers.
+    """
+
+    def __call__(self, x: _Float64Array, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
+
+@type_check_only
+class JacobianFunction(Protocol):
+    """``Dfun(x, *args)``: the Jacobian, shape ``(m, n)`` (``(n, m)`` with
+    ``col_deriv``)."""
+
+    def __call__(self, x: _Float64Array, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
+
+@type_check_only
+class InfoDict(TypedDict):
+    """``infodict`` of ``full_output``; keys in this order."""
+
+    fvec: _Float64Array
+    nfev: int
+    njev: NotRequired[int]  # only with Dfun
+    fjac: _Float64Array  # shape (n, m): MINPACK's column-major m x n array
+    ipvt: NDArray[np.int32]  # 1-based, as MINPACK and scipy <= 1.14
+    qtf: _Float64Array
+
+@overload
+def leastsq(
+    func: ResidualFunction,
+    x0: ArrayLike,
+    args: Any = (),
+    Dfun: JacobianFunction | None = None,
+    full_output: Literal[False, 0] = False,
+    col_deriv: int = False,
+    ftol: float = 1.49012e-08,
+    xtol: float = 1.49012e-08,
+    gtol: float = 0.0,
+    maxfev: int = 0,
+    epsfcn: float | None = None,
+    factor: float = 100,
+    diag: ArrayLike | None = None,
+    *,
+    check_finite: bool = True,
+) -> tuple[_Float64Array, int]: ...
+@overload
+def leastsq(
+    func: ResidualFunction,
+    x0: ArrayLike,
+    args: Any,
+    Dfun: JacobianFunction | None,
+    full_output: Literal[True, 1],
+    col_deriv: int = False,
+    ftol: float = 1.49012e-08,
+    xtol: float = 1.49012e-08,
+    gtol: float = 0.0,
+    maxfev: int = 0,
+    epsfcn: float | None = None,
+    factor: float = 100,
+    diag: ArrayLike | None = None,
+    *,
+    check_finite: bool = True,
+) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
+@overload
+def leastsq(
+    func: ResidualFunction,
+    x0: ArrayLike,
+    args: Any = (),
+    Dfun: JacobianFunction | None = None,
+    *,
+    full_output: Literal[True, 1],
+    col_deriv: int = False,
+    ftol: float = 1.49012e-08,
+    xtol: float = 1.49012e-08,
+    gtol: float = 0.0,
+    maxfev: int = 0,
+    epsfcn: float | None = None,
+    factor: float = 100,
+    diag: ArrayLike | None = None,
+    check_finite: bool = True,
+) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
+@overload
+def leastsq(
+    func: ResidualFunction,
+    x0: ArrayLike,
+    args: Any = (),
+    Dfun: JacobianFunction | None = None,
+    full_output: int = False,
+    col_deriv: int = False,
+    ftol: float = 1.49012e-08,
+    xtol: float = 1.49012e-08,
+    gtol: float = 0.0,
+    maxfev: int = 0,
+    epsfcn: float | None = None,
+    factor: float = 100,
+    diag: ArrayLike | None = None,
+    *,
+    check_finite: bool = True,
+) -> (
+    tuple[_Float64Array, int]
+    | tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]
+): ...
