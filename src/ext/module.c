@@ -30,10 +30,24 @@ PyDoc_STRVAR(residual_vector_doc,
 "Convert func's output to a 1-D float64 array exactly as the solver does\n"
 "for every later call (errors name func).");
 
+PyDoc_STRVAR(first_nonfinite_doc,
+"first_nonfinite(vector)\n"
+"--\n\n"
+"The index of the first NaN or infinity of a contiguous 1-D float64 array,\n"
+"or -1 when all its entries are finite.");
+
+PyDoc_STRVAR(covariance_doc,
+"covariance(fjac, ipvt)\n"
+"--\n\n"
+"inv(J.T @ J) from lmdif/lmder's fjac (n, m) and 1-based ipvt, or None\n"
+"when a diagonal element of R is exactly zero.");
+
 static PyMethodDef minpack_methods[] = {
     {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
     {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
+    {"first_nonfinite", pm_first_nonfinite, METH_O, first_nonfinite_doc},
+    {"covariance", pm_covariance, METH_VARARGS, covariance_doc},
     {NULL, NULL, 0, NULL},
 };
 
