@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from . import _minpack
-from ._messages import FAILURE, SUCCESS, message
+from ._messages import SUCCESS, message
 
 __all__ = ["leastsq"]
 
@@ -235,25 +235,28 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(
             func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor,
             diag)
-        infodict = {"fvec": fvec, "nfev": nfev}
+        njev = None
     else:
         x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmder(
-            func, Dfun, x0, args, fvec0, bool(col_deriv), ftol, xtol, gtol,
+            func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol,
             maxfev, factor, diag)
-        infodict = {"fvec": fvec, "nfev": nfev, "njev": njev}
+
     # The common case, success without full_output, needs no message
     # (formatting one takes 0.6 us).
+    if ier in SUCCESS and not full_output:
+        return x, ier
+    mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
     if full_output:
+        infodict = {"fvec": fvec, "nfev": nfev}
+        if njev is not None:
+            infodict["njev"] = njev
         infodict.update(fjac=fjac, ipvt=ipvt, qtf=qtf)
-        mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
-        cov_x = _covariance(fjac, ipvt) if ier in SUCCESS else None
+        # inv(J^T J) from R and the pivoting, computed in C (lm.c).
+        cov_x = _minpack.covariance(fjac, ipvt) if ier in SUCCESS else None
         return x, cov_x, infodict, mesg, ier
-    if ier in FAILURE:
-        mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
-        warnings.warn(mesg, RuntimeWarning, stacklevel=2)
-    elif ier == 0:
-        mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
+    if ier == 0:
         raise TypeError(mesg)
+    warnings.warn(mesg, RuntimeWarning, stacklevel=2)
     return x, ier
 
 
@@ -341,14 +344,3 @@ def _epsilon_of_output(output):
         dtype = np.asarray(output).dtype
     return _EPSILON_OF.get(dtype, _FLOAT64_EPSILON)
 
-
-def _covariance(fjac, ipvt):
-    """``inv(J.T @ J)`` from MINPACK's R and pivoting, or None if R is singular.
-
-    With ``J P = Q R``, ``inv(J.T J) = P inv(R) inv(R).T P.T``; ``P inv(R)``
-    is ``inv(R)`` with its row k moved to row ``ipvt[k] - 1``.
-    """
-    # In C (back substitution, then the lower triangle of the product,
-    # mirrored, so exactly symmetric): with numpy it took 7 us for n = 3
-    # and 57 us for n = 20, in C 3 us for n = 20.
-    return _minpack.covariance(fjac, ipvt)
