@@ -55,6 +55,24 @@ _T_DECAY = np.linspace(0.0, 5.0, 30)
 _Y_DECAY = 3.0 * np.exp(-0.7 * _T_DECAY) + 0.5 + 0.002 * np.cos(5 * _T_DECAY)
 
 
+def _rational(p, t, y):
+    return p[0] / (1.0 + p[1] * t) + p[2] - y
+
+
+def _rational_jac(p, t, y):
+    d = 1.0 + p[1] * t
+    return np.column_stack([1.0 / d, -p[0] * t / (d * d), np.ones_like(t)])
+
+
+# Only +, -, *, / and fmod, which IEEE 754 rounds the same on every machine:
+# a fit whose ier depends on the last bit (ier 7 with ftol = xtol = 0) stays
+# the same fit everywhere, unlike one through numpy's exp, whose SIMD kernels
+# differ in the last bit between CPUs.
+_T_RATIONAL = np.linspace(0.0, 4.0, 25)
+_Y_RATIONAL = (2.0 / (1.0 + 0.7 * _T_RATIONAL) + 0.5
+               + 0.01 * (np.fmod(7.0 * _T_RATIONAL, 1.0) - 0.5))
+
+
 def _rosenbrock(x):
     return np.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]])
 
@@ -82,6 +100,8 @@ PROBLEMS = [
             (_T_GAUSS, _Y_GAUSS)),
     Problem("decay", _decay, _decay_jac, np.array([1.0, 1.0, 0.0]),
             (_T_DECAY, _Y_DECAY)),
+    Problem("rational", _rational, _rational_jac, np.array([1.0, 1.0, 1.0]),
+            (_T_RATIONAL, _Y_RATIONAL)),
     Problem("rosenbrock", _rosenbrock, _rosenbrock_jac,
             np.array([-1.2, 1.0])),
     Problem("linear", _linear, _linear_jac, np.array([0.0, 0.0])),

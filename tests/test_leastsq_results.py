@@ -13,6 +13,7 @@ UG = BY_NAME["users_guide"]
 GAUSS = BY_NAME["gaussian"]
 DECAY = BY_NAME["decay"]
 LINEAR = BY_NAME["linear"]
+RATIONAL = BY_NAME["rational"]
 
 # One real fit for each ier MINPACK can return (found by running them).
 IER_CASES = {
@@ -21,7 +22,7 @@ IER_CASES = {
     3: (GAUSS, False, {}),
     4: (UG, False, {"gtol": 0.9}),
     6: (UG, False, {"ftol": 0.0, "xtol": 0.0}),
-    7: (GAUSS, False, {"ftol": 0.0, "xtol": 0.0}),
+    7: (RATIONAL, False, {"ftol": 0.0, "xtol": 0.0}),
     8: (LINEAR, True, {"ftol": 0.0, "xtol": 0.0}),
 }
 
