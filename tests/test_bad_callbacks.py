@@ -496,7 +496,11 @@ def test_a_pending_interrupt_stops_the_fit_before_the_next_call():
 # failed used to lose numpy's exception and crash (NULL dereference).
 
 class NameRaises:
-    """A callable whose __name__ lookup runs Python code and fails."""
+    """A callable whose __name__ lookup runs Python code and finds none.
+
+    (An exception other than AttributeError from that lookup propagates:
+    tests/test_safety_names.py.)
+    """
 
     def __init__(self, output):
         self.output = output
@@ -506,7 +510,7 @@ class NameRaises:
 
     @property
     def __name__(self):
-        raise RuntimeError("no name")
+        raise AttributeError("no name")
 
 
 class NameNotString(NameRaises):

@@ -4,6 +4,7 @@
 #include "callback.h"
 #include "convert.h"
 
+#include <assert.h>
 #include <string.h>
 
 #if defined(_MSC_VER)
@@ -13,10 +14,11 @@
 #endif
 
 /*
- * The fit this thread is running.  Thread-local, so it is per-thread state,
- * not shared: each thread sees only its own chain of (nested) fits.
+ * The fit whose Fortran this thread is running (see callback.h): valid
+ * from an entry into the Fortran to the next trampoline, unused otherwise.
+ * Thread-local, so per-thread state, never shared between threads.
  */
-static PM_THREAD_LOCAL pm_fit *current_fit = NULL;
+static PM_THREAD_LOCAL pm_fit *running_fit = NULL;
 
 int
 pm_fit_init(pm_fit *fit, PyObject *func, PyObject *jac, PyObject *args,
@@ -52,16 +54,37 @@ pm_fit_clear(pm_fit *fit)
 void
 pm_fit_begin(pm_fit *fit)
 {
-    fit->outer = current_fit;
-    current_fit = fit;
     fit->thread_state = PyEval_SaveThread();
+    running_fit = fit;
 }
 
 void
 pm_fit_end(pm_fit *fit)
 {
+    running_fit = NULL;  /* this fit's Fortran has returned */
     PyEval_RestoreThread(fit->thread_state);
-    current_fit = fit->outer;
+}
+
+/*
+ * The two halves of every trampoline: take the GIL to run Python for the
+ * fit whose Fortran called us, then give it back and, since that Python
+ * code may have run or resumed other fits in this thread, mark this fit as
+ * the running one again before returning to its Fortran.
+ */
+static pm_fit *
+enter_python(void)
+{
+    pm_fit *fit = running_fit;
+    assert(fit != NULL);
+    PyEval_RestoreThread(fit->thread_state);
+    return fit;
+}
+
+static void
+leave_python(pm_fit *fit)
+{
+    fit->thread_state = PyEval_SaveThread();
+    running_fit = fit;
 }
 
 /*
@@ -136,16 +159,15 @@ pm_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
              int *iflag)
 {
     (void)m, (void)n;
-    pm_fit *fit = current_fit;
     if (*iflag <= 0) {
         return;  /* iflag 0 asks for printing; nprint = 0 never does */
     }
-    PyEval_RestoreThread(fit->thread_state);
+    pm_fit *fit = enter_python();
     /* iflag is 1 for an iterate and 2 for a finite-difference point. */
     if (evaluate_residuals(fit, x, fvec) < 0) {
         *iflag = -1;
     }
-    fit->thread_state = PyEval_SaveThread();
+    leave_python(fit);
 }
 
 void
@@ -153,15 +175,14 @@ pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
              double *fjac, const int *ldfjac, int *iflag)
 {
     (void)m, (void)n, (void)ldfjac;  /* ldfjac == m: lm.c allocates fjac */
-    pm_fit *fit = current_fit;
     if (*iflag <= 0) {
         return;
     }
-    PyEval_RestoreThread(fit->thread_state);
+    pm_fit *fit = enter_python();
     int status = *iflag == 1 ? evaluate_residuals(fit, x, fvec)
                              : evaluate_jacobian(fit, x, fjac);
     if (status < 0) {
         *iflag = -1;
     }
-    fit->thread_state = PyEval_SaveThread();
+    leave_python(fit);
 }

@@ -2,10 +2,16 @@
  * The per-fit context and the FCN trampolines that MINPACK calls.
  *
  * MINPACK's FCN has no user-data argument, so a trampoline finds the fit it
- * belongs to through a thread-local pointer.  Each fit pushes its context
- * (remembering the one it replaces) before calling MINPACK and pops it
- * after, so a fit started inside func or Dfun (nesting) or in another
- * thread never sees another fit's state.
+ * belongs to through a thread-local pointer, "the fit whose Fortran this
+ * thread is running".  It is set at every entry into the Fortran: by
+ * pm_fit_begin before the call, and by each trampoline just before it
+ * returns to the Fortran.  No Python code runs between that and the next
+ * trampoline, because the Fortran runs without the GIL, so a trampoline
+ * always finds its own fit, however the Python code it called used the
+ * thread meanwhile: a fit run inside func or Dfun (nesting), or fits
+ * interleaved in one thread by greenlets, which suspend one fit inside its
+ * func while another runs and resume them in any order.  Fits in other
+ * threads have pointers of their own.
  *
  * MINPACK runs without the GIL; a trampoline takes the GIL only to call
  * Python and gives it back before returning to the Fortran.
@@ -34,7 +40,6 @@ typedef struct pm_fit {
      */
     const double *fvec_at_x0;
     PyThreadState *thread_state;  /* while MINPACK runs without the GIL */
-    struct pm_fit *outer;          /* the fit this thread was running before */
 } pm_fit;
 
 /*
@@ -47,8 +52,10 @@ int pm_fit_init(pm_fit *fit, PyObject *func, PyObject *jac, PyObject *args,
 void pm_fit_clear(pm_fit *fit);
 
 /*
- * Make `fit` this thread's current fit and release the GIL; the converse.
- * Everything between the two runs without the GIL.
+ * Release the GIL and make `fit` the one this thread runs, just before
+ * calling the Fortran; after it returns, take the GIL back.  Everything
+ * between the two runs without the GIL.  Fits need not end in the order
+ * they began.
  */
 void pm_fit_begin(pm_fit *fit);
 void pm_fit_end(pm_fit *fit);

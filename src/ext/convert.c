@@ -6,21 +6,66 @@
 #include <string.h>
 
 /*
- * " 'name'" for a callable with a string __name__, else "".  Only used to
- * build error messages, so any trouble reading the name just drops it.
+ * " 'name'" for a callable with a string __name__, else "".  Only for error
+ * messages: a callable without __name__ (AttributeError) or with a name
+ * that is not a string just goes unnamed.  Any other exception raised
+ * while reading it (KeyboardInterrupt, MemoryError, an error from a
+ * property of the user's) is not ours to hide: NULL, with it set.
  */
 static PyObject *
 quoted_name(PyObject *callable)
 {
     PyObject *name = PyObject_GetAttrString(callable, "__name__");
-    if (name != NULL && PyUnicode_Check(name)) {
-        PyObject *quoted = PyUnicode_FromFormat(" '%U'", name);
-        Py_DECREF(name);
-        return quoted;
+    if (name == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+        return PyUnicode_FromString("");
     }
-    Py_XDECREF(name);
-    PyErr_Clear();
-    return PyUnicode_FromString("");
+    PyObject *quoted = PyUnicode_Check(name)
+                       ? PyUnicode_FromFormat(" '%U'", name)
+                       : PyUnicode_FromString("");
+    Py_DECREF(name);
+    return quoted;
+}
+
+/*
+ * The exception being raised, normalised, with its traceback attached,
+ * taken out of the thread state (3.12's PyErr_GetRaisedException, on every
+ * version we support); NULL when none is set.
+ */
+static PyObject *
+take_exception(void)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyErr_GetRaisedException();
+#else
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    if (type == NULL) {
+        return NULL;
+    }
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (traceback != NULL) {
+        PyException_SetTraceback(value, traceback);
+    }
+    Py_DECREF(type);
+    Py_XDECREF(traceback);
+    return value;
+#endif
+}
+
+/* Raise `exc` again (stealing the reference), as PyErr_SetRaisedException. */
+static void
+restore_exception(PyObject *exc)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(exc);
+#else
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
+                  PyException_GetTraceback(exc));
+#endif
 }
 
 /*
@@ -30,27 +75,17 @@ quoted_name(PyObject *callable)
 static void
 raise_from_current(PyObject *exc_type, PyObject *message)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject *cause = PyErr_GetRaisedException();
-#else
-    PyObject *type, *cause, *traceback;
-    PyErr_Fetch(&type, &cause, &traceback);
-    PyErr_NormalizeException(&type, &cause, &traceback);
-    if (traceback != NULL) {
-        PyException_SetTraceback(cause, traceback);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(traceback);
-#endif
+    PyObject *cause = take_exception();
     PyObject *exc = PyObject_CallOneArg(exc_type, message);
     if (exc == NULL) {
         Py_XDECREF(cause);
         return;
     }
-    PyException_SetContext(exc, Py_NewRef(cause));  /* steals */
-    PyException_SetCause(exc, cause);               /* steals */
-    PyErr_SetObject(exc_type, exc);
-    Py_DECREF(exc);
+    if (cause != NULL) {
+        PyException_SetContext(exc, Py_NewRef(cause));  /* steals */
+        PyException_SetCause(exc, cause);               /* steals */
+    }
+    restore_exception(exc);
 }
 
 /*
@@ -75,24 +110,20 @@ explain_conversion_failure(PyObject *callable, const char *role)
         return;
     }
     /*
-     * Looking up __name__ may run Python code and may fail (and be cleared),
-     * so numpy's exception is set aside meanwhile: Python code must not run
-     * with an exception pending, and without this a nameless callable lost
-     * the exception that raise_from_current chains (a NULL dereference).
+     * Looking up __name__ may run Python code, which must not run with an
+     * exception pending, so numpy's exception is set aside meanwhile.  If
+     * the lookup itself raises (say KeyboardInterrupt), that exception wins,
+     * with numpy's as its context, as Python would chain them.
      */
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject *numpy_error = PyErr_GetRaisedException();
+    PyObject *numpy_error = take_exception();
     PyObject *name = quoted_name(callable);
-    PyErr_SetRaisedException(numpy_error);
-#else
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    PyObject *name = quoted_name(callable);
-    PyErr_Restore(type, value, traceback);
-#endif
     if (name == NULL) {
+        PyObject *lookup_error = take_exception();
+        PyException_SetContext(lookup_error, numpy_error);  /* steals */
+        restore_exception(lookup_error);
         return;
     }
+    restore_exception(numpy_error);
     PyObject *message = PyUnicode_FromFormat(
             "leastsq: the output of %s%U cannot be converted to an array "
             "of float64 (see the cause above)", role, name);
@@ -104,18 +135,54 @@ explain_conversion_failure(PyObject *callable, const char *role)
 }
 
 /*
- * A new reference to output as an aligned, native-byte-order float64 array
- * meeting `requirements` (NumPy NPY_ARRAY_* flags), or NULL with an
+ * True for a base-class ndarray of aligned, native-byte-order float64s.
+ * Base class matters: numpy runs a subclass's __array_finalize__ on every
+ * copy, view or ravel it makes, and that user code may change the new
+ * array's shape or dtype.  None runs on an ndarray itself, so what has been
+ * checked stays true.
+ */
+static int
+is_float64_ndarray(PyArrayObject *array)
+{
+    return PyArray_CheckExact(array) && PyArray_TYPE(array) == NPY_DOUBLE &&
+           PyArray_ISALIGNED(array) && PyArray_ISNOTSWAPPED(array);
+}
+
+/*
+ * The last check before MINPACK's memory is written: the conversions above
+ * guarantee it, so failing it is our bug, reported instead of an over-read.
+ */
+static int
+check_before_copy(PyArrayObject *array)
+{
+    if (is_float64_ndarray(array)) {
+        return 0;
+    }
+    PyErr_SetString(PyExc_SystemError,
+                    "pyminpack: a converted output is not a float64 ndarray "
+                    "(please report this bug)");
+    return -1;
+}
+
+/*
+ * A new reference to output as a base-class ndarray of aligned, native
+ * float64s meeting `requirements` (NumPy NPY_ARRAY_* flags), or NULL with an
  * exception set.  Only safe casts are allowed (bool, integers, float16/32/
  * 64): complex, long double, strings and objects are refused rather than
- * silently truncated.
+ * silently truncated.  When source_dtype is not NULL it receives a new
+ * reference to the dtype numpy found before the cast.
+ *
+ * The user's code (__array__, __array_interface__, a subclass's methods)
+ * runs inside the first PyArray_FromAny only.  NPY_ARRAY_ENSUREARRAY makes
+ * its result a base-class ndarray (a view, not a copy, of a subclass), so
+ * every copy or ravel after it is numpy's alone.
  */
 static PyArrayObject *
 as_float64_array(PyObject *output, PyObject *callable, const char *role,
-                 int requirements)
+                 int requirements, PyArray_Descr **source_dtype)
 {
     PyArrayObject *array = (PyArrayObject *)PyArray_FromAny(
-            output, NULL, 0, 0, 0, NULL);
+            output, NULL, 0, 0, NPY_ARRAY_ENSUREARRAY, NULL);
     if (array == NULL) {
         explain_conversion_failure(callable, role);
         return NULL;
@@ -136,11 +203,17 @@ as_float64_array(PyObject *output, PyObject *callable, const char *role,
         Py_DECREF(array);
         return NULL;
     }
+    if (source_dtype != NULL) {
+        *source_dtype = (PyArray_Descr *)Py_NewRef(PyArray_DESCR(array));
+    }
     /* PyArray_FromArray steals the descriptor and copies only if needed. */
     PyArrayObject *converted = (PyArrayObject *)PyArray_FromArray(
-            array, float64, requirements | NPY_ARRAY_ALIGNED |
-                            NPY_ARRAY_NOTSWAPPED);
+            array, float64, requirements | NPY_ARRAY_ENSUREARRAY |
+                            NPY_ARRAY_ALIGNED | NPY_ARRAY_NOTSWAPPED);
     Py_DECREF(array);
+    if (converted == NULL && source_dtype != NULL) {
+        Py_CLEAR(*source_dtype);
+    }
     return converted;
 }
 
@@ -148,22 +221,31 @@ as_float64_array(PyObject *output, PyObject *callable, const char *role,
 static int
 is_plain_float64_vector(PyObject *output)
 {
-    if (!PyArray_CheckExact(output)) {
+    if (!PyArray_Check(output)) {
         return 0;
     }
     PyArrayObject *array = (PyArrayObject *)output;
-    return PyArray_TYPE(array) == NPY_DOUBLE && PyArray_NDIM(array) == 1 &&
-           PyArray_ISCARRAY_RO(array) && PyArray_ISNOTSWAPPED(array);
+    return is_float64_ndarray(array) && PyArray_NDIM(array) == 1 &&
+           PyArray_IS_C_CONTIGUOUS(array);
 }
 
 PyArrayObject *
-pm_residual_array(PyObject *output, PyObject *func)
+pm_residual_array(PyObject *output, PyObject *func,
+                  PyArray_Descr **source_dtype)
 {
+    if (source_dtype != NULL) {
+        *source_dtype = NULL;
+    }
     if (is_plain_float64_vector(output)) {
+        if (source_dtype != NULL) {
+            *source_dtype = (PyArray_Descr *)Py_NewRef(
+                    PyArray_DESCR((PyArrayObject *)output));
+        }
         return (PyArrayObject *)Py_NewRef(output);
     }
     PyArrayObject *array = as_float64_array(output, func, "func",
-                                            NPY_ARRAY_C_CONTIGUOUS);
+                                            NPY_ARRAY_C_CONTIGUOUS,
+                                            source_dtype);
     if (array == NULL) {
         return NULL;
     }
@@ -171,15 +253,22 @@ pm_residual_array(PyObject *output, PyObject *func)
         return array;
     }
     if (PyArray_NDIM(array) == 0) {
+        /* An ndarray's ravel: a base-class (1,) array. */
         PyArrayObject *vector = (PyArrayObject *)PyArray_Ravel(array,
                                                                NPY_CORDER);
         Py_DECREF(array);
+        if (vector == NULL && source_dtype != NULL) {
+            Py_CLEAR(*source_dtype);
+        }
         return vector;
     }
+    if (source_dtype != NULL) {
+        Py_CLEAR(*source_dtype);
+    }
     PyObject *name = quoted_name(func);
-    PyObject *shape = PyArray_IntTupleFromIntp(PyArray_NDIM(array),
-                                               PyArray_DIMS(array));
-    if (name != NULL && shape != NULL) {
+    PyObject *shape = name == NULL ? NULL : PyArray_IntTupleFromIntp(
+            PyArray_NDIM(array), PyArray_DIMS(array));
+    if (shape != NULL) {
         PyErr_Format(PyExc_ValueError,
                      "leastsq: func%U must return a 1-D array of residuals; "
                      "it returned an array of shape %S", name, shape);
@@ -193,10 +282,15 @@ pm_residual_array(PyObject *output, PyObject *func)
 int
 pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m, double *fvec)
 {
-    PyArrayObject *array = pm_residual_array(output, func);
+    PyArrayObject *array = pm_residual_array(output, func, NULL);
     if (array == NULL) {
         return -1;
     }
+    if (check_before_copy(array) < 0) {
+        Py_DECREF(array);
+        return -1;
+    }
+    /* pm_residual_array makes it C-contiguous and 1-D. */
     npy_intp length = PyArray_DIM(array, 0);
     if (length != m) {
         PyObject *name = quoted_name(func);
@@ -279,9 +373,9 @@ raise_jacobian_shape_error(PyObject *jac, PyArrayObject *array,
 {
     /* scipy's text, word for word, including the missing space after '.' */
     PyObject *name = quoted_name(jac);
-    PyObject *shape = PyArray_IntTupleFromIntp(PyArray_NDIM(array),
-                                               PyArray_DIMS(array));
-    if (name != NULL && shape != NULL) {
+    PyObject *shape = name == NULL ? NULL : PyArray_IntTupleFromIntp(
+            PyArray_NDIM(array), PyArray_DIMS(array));
+    if (shape != NULL) {
         PyErr_Format(PyExc_TypeError,
                      "leastsq: there is a mismatch between the input and "
                      "output shape of the 'Dfun' argument%U.Shape should be "
@@ -296,8 +390,12 @@ int
 pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
                  int col_deriv, double *fjac)
 {
-    PyArrayObject *array = as_float64_array(output, jac, "Dfun", 0);
+    PyArrayObject *array = as_float64_array(output, jac, "Dfun", 0, NULL);
     if (array == NULL) {
+        return -1;
+    }
+    if (check_before_copy(array) < 0) {
+        Py_DECREF(array);
         return -1;
     }
     npy_intp rows = col_deriv ? n : m;

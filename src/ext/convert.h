@@ -3,7 +3,10 @@
  *
  * Every call's output is checked (dtype, ndim, length or shape) before a
  * single byte is copied: a function whose output changes shape half-way
- * through a fit gets a clear exception, never a read past a buffer.
+ * through a fit gets a clear exception, never a read past a buffer.  The
+ * user's code runs only while numpy first turns the output into an array;
+ * everything checked after that is an ndarray of the base class, which no
+ * user code can change before it is copied.
  */
 #ifndef PYMINPACK_CONVERT_H
 #define PYMINPACK_CONVERT_H
@@ -12,13 +15,16 @@
 
 /*
  * Convert func's output to a new reference to a 1-D, C-contiguous float64
- * array (a 0-d result becomes length 1).  Returns NULL with an exception
- * set: TypeError or ValueError naming `func` when the output cannot be
- * converted (the numpy error chained as the cause); any other exception
- * raised while converting (MemoryError, KeyboardInterrupt, ...) propagates
- * unchanged.
+ * ndarray of the base class (a 0-d result becomes length 1), and, when
+ * source_dtype is not NULL, give it a new reference to the dtype of the
+ * output before the cast (what sets epsfcn's default).  Returns NULL with
+ * an exception set: TypeError or ValueError naming `func` when the output
+ * cannot be converted (the numpy error chained as the cause); any other
+ * exception raised while converting (MemoryError, KeyboardInterrupt, ...)
+ * propagates unchanged.
  */
-PyArrayObject *pm_residual_array(PyObject *output, PyObject *func);
+PyArrayObject *pm_residual_array(PyObject *output, PyObject *func,
+                                 PyArray_Descr **source_dtype);
 
 /*
  * Copy func's output into fvec[0..m-1]; 0 on success, -1 with an exception

@@ -33,7 +33,7 @@ static int
 check_vector(PyObject *obj, const char *what, npy_intp length)
 {
     PyArrayObject *array = (PyArrayObject *)obj;
-    if (!PyArray_Check(obj) || PyArray_TYPE(array) != NPY_DOUBLE ||
+    if (!PyArray_CheckExact(obj) || PyArray_TYPE(array) != NPY_DOUBLE ||
             PyArray_NDIM(array) != 1 || !PyArray_ISCARRAY_RO(array) ||
             !PyArray_ISNOTSWAPPED(array) ||
             (length >= 0 && PyArray_DIM(array, 0) != length)) {
@@ -219,7 +219,12 @@ pm_residual_vector(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "OO:residual_vector", &output, &func)) {
         return NULL;
     }
-    return (PyObject *)pm_residual_array(output, func);
+    PyArray_Descr *source_dtype;
+    PyArrayObject *vector = pm_residual_array(output, func, &source_dtype);
+    if (vector == NULL) {
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", vector, source_dtype);
 }
 
 /*

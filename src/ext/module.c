@@ -27,8 +27,9 @@ PyDoc_STRVAR(lmder_doc,
 PyDoc_STRVAR(residual_vector_doc,
 "residual_vector(output, func)\n"
 "--\n\n"
-"Convert func's output to a 1-D float64 array exactly as the solver does\n"
-"for every later call (errors name func).");
+"Convert func's output to a 1-D float64 ndarray exactly as the solver does\n"
+"for every later call (errors name func).  Returns (vector, dtype), dtype\n"
+"being the output's own before the cast.");
 
 PyDoc_STRVAR(first_nonfinite_doc,
 "first_nonfinite(vector)\n"

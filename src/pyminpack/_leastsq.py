@@ -201,8 +201,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     if check_finite:
         _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
     n = x0.size
-    if not isinstance(args, tuple):
-        args = (args,)
+    args = _args_tuple(args)
     ftol = _real(ftol, "ftol")
     xtol = _real(xtol, "xtol")
     gtol = _real(gtol, "gtol")
@@ -220,7 +219,9 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     # The one evaluation at x0: it gives m and the output dtype, and it
     # answers MINPACK's own first request for f(x0).
     output0 = func(x0.copy(), *args)
-    fvec0 = _minpack.residual_vector(output0, func)
+    # A base-class ndarray, so its size is the real m (a subclass's could
+    # lie), and the dtype func returned, so no user code runs from here on.
+    fvec0, dtype0 = _minpack.residual_vector(output0, func)
     m = fvec0.size
     if n > m:
         raise TypeError(f"Improper input: func input vector length N={n} "
@@ -231,7 +232,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
 
     if Dfun is None:
         if epsfcn is None:
-            epsfcn = _epsilon_of_output(output0)
+            epsfcn = _EPSILON_OF.get(dtype0, _FLOAT64_EPSILON)
         x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(
             func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor,
             diag)
@@ -258,6 +259,21 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         raise TypeError(mesg)
     warnings.warn(mesg, RuntimeWarning, stacklevel=2)
     return x, ier
+
+
+def _args_tuple(args):
+    """``args`` as the exact tuple every call to func and Dfun will get.
+
+    A tuple subclass is read for its items themselves, as the C calls read
+    them, not through its own ``__iter__`` (which ``func(x, *args)`` would
+    use, and which could give the first call other arguments, or never
+    end); tuple's own slicing does that.  Anything else is the one argument.
+    """
+    if type(args) is tuple:
+        return args
+    if isinstance(args, tuple):
+        return tuple.__getitem__(args, slice(None))
+    return (args,)
 
 
 def _as_float64_vector(value, name):
@@ -335,12 +351,3 @@ def _maxfev(maxfev, n, finite_differences):
         raise ValueError(f"leastsq: maxfev must be at most {_INT_MAX} "
                          f"(MINPACK counts calls in a C int), not {maxfev}")
     return maxfev
-
-
-def _epsilon_of_output(output):
-    """The machine epsilon of func's output dtype, float64's if not float."""
-    dtype = getattr(output, "dtype", None)
-    if not isinstance(dtype, np.dtype):
-        dtype = np.asarray(output).dtype
-    return _EPSILON_OF.get(dtype, _FLOAT64_EPSILON)
-
