@@ -74,7 +74,11 @@ echo "sanitize: built in $((built - start)) s"
 # pymalloc's arenas.
 # abort_on_error/halt_on_error: a finding stops the run with a non-zero
 # status, whatever pytest would make of it.
-export LD_PRELOAD="$libasan"
+# libstdc++ goes in too: ASan resolves its __cxa_throw interceptor when it
+# starts, and python is C, so a C++ extension loaded later (greenlet, whose
+# switches throw C++ exceptions) would find it unresolved and abort.
+libstdcxx=$(gcc -print-file-name=libstdc++.so)
+export LD_PRELOAD="$libasan $libstdcxx"
 export PYTHONMALLOC=malloc
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
