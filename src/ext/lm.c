@@ -9,6 +9,7 @@
 #include "lm.h"
 #include "callback.h"
 #include "convert.h"
+#include "covariance.h"
 #include "minpack.h"
 
 #include <limits.h>
@@ -227,6 +228,24 @@ pm_residual_vector(PyObject *Py_UNUSED(module), PyObject *args)
     return Py_BuildValue("(NN)", vector, source_dtype);
 }
 
+/* MINPACK's enorm of a vector: the batches' fnorm. */
+PyObject *
+pm_enorm(PyObject *Py_UNUSED(module), PyObject *vector)
+{
+    if (check_vector(vector, "vector", -1) < 0) {
+        return NULL;
+    }
+    npy_intp size = PyArray_DIM((PyArrayObject *)vector, 0);
+    if (size > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_minpack: enorm of more than "
+                        "2**31 - 1 values");
+        return NULL;
+    }
+    int length = (int)size;
+    return PyFloat_FromDouble(enorm_(&length,
+                                     DATA((PyArrayObject *)vector)));
+}
+
 /*
  * leastsq's checks of x0, diag and func(x0): numpy's isfinite().all() costs
  * about a microsecond even for three values, this a few nanoseconds.
@@ -247,13 +266,7 @@ pm_first_nonfinite(PyObject *Py_UNUSED(module), PyObject *vector)
     return PyLong_FromLong(-1);
 }
 
-/*
- * inv(J^T J) from MINPACK's QR factorisation with column pivoting,
- * J P = Q R: it is (P inv(R)) (P inv(R))^T, and P inv(R) is inv(R) with its
- * row k moved to row ipvt[k] - 1.  In C because this is a few hundred
- * floating-point operations for a typical n, which numpy would spend
- * microseconds of call overhead on.
- */
+/* covariance(fjac, ipvt): the Python face of pm_inverse_jtj. */
 PyObject *
 pm_covariance(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -274,64 +287,26 @@ pm_covariance(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     }
     npy_intp n = PyArray_DIM(fjac, 0), m = PyArray_DIM(fjac, 1);
-    const double *a = DATA(fjac);  /* R[i][j] = a[j*m + i], i <= j < n */
     const npy_int32 *perm = (const npy_int32 *)PyArray_DATA(ipvt);
-    for (npy_intp k = 0; k < n; k++) {
-        if (perm[k] < 1 || perm[k] > n) {
-            PyErr_SetString(PyExc_ValueError,
-                            "_minpack: ipvt is not a 1-based permutation");
-            return NULL;
-        }
-        if (a[k * m + k] == 0.0) {
-            Py_RETURN_NONE;  /* R is singular */
-        }
+    if (!pm_is_permutation(perm, n)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "_minpack: ipvt is not a 1-based permutation");
+        return NULL;
     }
     npy_intp shape[2] = {n, n};
     PyArrayObject *cov = (PyArrayObject *)PyArray_SimpleNew(2, shape,
                                                             NPY_DOUBLE);
-    double *inverse = PyMem_Calloc((size_t)(n * n) + 1, sizeof(double));
-    double *permuted = PyMem_Calloc((size_t)(n * n) + 1, sizeof(double));
-    if (cov == NULL || inverse == NULL || permuted == NULL) {
+    double *scratch = PyMem_Malloc(pm_inverse_jtj_scratch(n) + 1);
+    if (cov == NULL || scratch == NULL) {
         Py_XDECREF(cov);
-        PyMem_Free(inverse);
-        PyMem_Free(permuted);
+        PyMem_Free(scratch);
         return cov == NULL ? NULL : PyErr_NoMemory();
     }
-    /* Back substitution, from the last row of inv(R) up: row k is
-     * (e_k - sum_{j>k} R[k][j] * row j) / R[k][k]; row j is zero left of j. */
-    for (npy_intp k = n - 1; k >= 0; k--) {
-        double *row = inverse + k * n;
-        row[k] = 1.0;
-        for (npy_intp j = k + 1; j < n; j++) {
-            const double r = a[j * m + k];
-            const double *below = inverse + j * n;
-            for (npy_intp c = j; c < n; c++) {
-                row[c] -= r * below[c];
-            }
-        }
-        const double diagonal = a[k * m + k];
-        for (npy_intp c = k; c < n; c++) {
-            row[c] /= diagonal;
-        }
+    int singular = pm_inverse_jtj(DATA(fjac), m, n, perm, DATA(cov), scratch);
+    PyMem_Free(scratch);
+    if (singular) {
+        Py_DECREF(cov);
+        Py_RETURN_NONE;  /* R is singular */
     }
-    for (npy_intp k = 0; k < n; k++) {
-        memcpy(permuted + (perm[k] - 1) * n, inverse + k * n,
-               (size_t)n * sizeof(double));
-    }
-    /* Lower triangle computed, upper mirrored: symmetric by construction. */
-    double *out = DATA(cov);
-    for (npy_intp i = 0; i < n; i++) {
-        const double *row_i = permuted + i * n;
-        for (npy_intp j = 0; j <= i; j++) {
-            const double *row_j = permuted + j * n;
-            double sum = 0.0;
-            for (npy_intp c = 0; c < n; c++) {
-                sum += row_i[c] * row_j[c];
-            }
-            out[i * n + j] = out[j * n + i] = sum;
-        }
-    }
-    PyMem_Free(inverse);
-    PyMem_Free(permuted);
     return (PyObject *)cov;
 }

@@ -42,6 +42,9 @@ void lmder_(minpack_lmder_fcn *fcn, const int *m, const int *n, double *x,
             const int *nprint, int *info, int *nfev, int *njev, int *ipvt,
             double *qtf, double *wa1, double *wa2, double *wa3, double *wa4);
 
+/* The Euclidean norm of x(1..n), as MINPACK computes its fnorm. */
+double enorm_(const int *n, const double *x);
+
 /* Machine constants: i = 1 epsilon, 2 smallest, 3 largest magnitude. */
 double dpmpar_(const int *i);
 

@@ -7,6 +7,7 @@
 #define PYMINPACK_IMPORTS_NUMPY
 #include "numpy_api.h"
 
+#include "batch.h"
 #include "lm.h"
 #include "minpack.h"
 
@@ -43,12 +44,38 @@ PyDoc_STRVAR(covariance_doc,
 "inv(J.T @ J) from lmdif/lmder's fjac (n, m) and 1-based ipvt, or None\n"
 "when a diagonal element of R is exactly zero.");
 
+PyDoc_STRVAR(batch_compiled_doc,
+"batch_compiled(func, jac, x, diag, user_data, user_data_stride, m, n,\n"
+"               ftol, xtol, gtol, maxfev, epsfcn, factor, check_finite,\n"
+"               threads, progress, outputs)\n"
+"--\n\n"
+"Run K fits whose func and jac (0 for lmdif) are the addresses of compiled\n"
+"functions, on `threads` C threads without the GIL.  x (K, n) holds the\n"
+"starts and receives the solutions; fit k gets user_data + k*stride.\n"
+"outputs = (ier, nfev, njev, status, nonfinite, fnorm, cov, fvec, fjac,\n"
+"ipvt, qtf), arrays the caller made (the last four may be None).\n"
+"Returns the number of fits done.  Private: use pyminpack.leastsq_batch.");
+
+PyDoc_STRVAR(capsule_address_doc,
+"capsule_address(capsule)\n"
+"--\n\n"
+"(name, address) of a PyCapsule: its name (None if it has none) and the\n"
+"pointer it holds, as an int.");
+
+PyDoc_STRVAR(enorm_doc,
+"enorm(vector)\n"
+"--\n\n"
+"MINPACK's Euclidean norm of a contiguous 1-D float64 array.");
+
 static PyMethodDef minpack_methods[] = {
     {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
     {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
     {"first_nonfinite", pm_first_nonfinite, METH_O, first_nonfinite_doc},
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},
+    {"batch_compiled", pm_batch_compiled, METH_VARARGS, batch_compiled_doc},
+    {"enorm", pm_enorm, METH_O, enorm_doc},
+    {"capsule_address", pm_capsule_address, METH_O, capsule_address_doc},
     {NULL, NULL, 0, NULL},
 };
 

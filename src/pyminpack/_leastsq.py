@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from . import _minpack
+from . import _compiled, _minpack
 from ._messages import SUCCESS, message
 
 __all__ = ["leastsq"]
@@ -29,7 +29,8 @@ _FLOAT64 = np.dtype(np.float64)
 
 def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
             ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
-            epsfcn=None, factor=100, diag=None, *, check_finite=True):
+            epsfcn=None, factor=100, diag=None, *, check_finite=True,
+            m=None):
     """
     Minimise a sum of squares with MINPACK's Levenberg-Marquardt solver.
 
@@ -95,6 +96,10 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     check_finite : bool, optional, keyword-only
         If true (the default), ``x0`` and ``func(x0)`` must be finite, else
         ValueError.  False passes them to MINPACK as scipy does.
+    m : int, optional, keyword-only
+        The number of residuals.  Required when `func` is compiled (see
+        Notes), which returns no array to count them in; with a Python
+        `func`, a ValueError if it differs from the length of ``func(x0)``.
 
     Returns
     -------
@@ -135,7 +140,9 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         MINPACK's ``info``.  1, 2, 3 or 4: converged; 5: `maxfev` reached;
         6, 7, 8: `ftol`, `xtol` or `gtol` too small to improve further;
         0: improper input (negative tolerance, ``factor <= 0``, a ``diag``
-        entry ``<= 0``, or ``n == 0``).
+        entry ``<= 0``, or ``n == 0``); -1 or -2: a compiled `func` (-1) or
+        `Dfun` (-2) returned non-zero, which stopped the fit at its last
+        iterate (`mesg` gives the value returned).
 
     Raises
     ------
@@ -154,8 +161,8 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     Warns
     -----
     RuntimeWarning
-        Without `full_output`, when ier is 5, 6, 7 or 8 (the warning points
-        at the line that called ``leastsq``).
+        Without `full_output`, when ier is 5, 6, 7 or 8, or -1 or -2 (the
+        warning points at the line that called ``leastsq``).
 
     Notes
     -----
@@ -166,6 +173,19 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     The solver releases the GIL while it works between callbacks, so fits
     in several threads run in parallel; ``leastsq`` may also be called from
     inside ``func`` or ``Dfun``.
+
+    `func` and `Dfun` may be compiled C functions instead: a numba
+    ``@cfunc``, a ctypes function pointer with declared ``argtypes`` and
+    ``restype``, a PyCapsule named by its signature, or a
+    ``scipy.LowLevelCallable``, with the signatures ``int func(int m, int
+    n, const double *x, double *fvec, void *user_data)`` and ``int jac(int
+    m, int n, const double *x, double *fjac, int ldfjac, void
+    *user_data)`` (``fjac[i + j*ldfjac]`` is d func_i / d x_j).  They
+    return 0 to go on; anything else stops the fit (ier -1 or -2).  The
+    whole fit then runs without the GIL.  ``user_data`` is the
+    LowLevelCallable's own, or comes from `args`: ``()`` gives NULL, one
+    C-contiguous ndarray its data, a ctypes pointer or an int that
+    address.  `m` must be given; `epsfcn=None` is float64's epsilon.
 
     References
     ----------
@@ -188,6 +208,11 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     >>> np.round(p, 6)
     array([2.5, 1.3])
     """
+    if _compiled.is_compiled(func) or (Dfun is not None
+                                       and _compiled.is_compiled(Dfun)):
+        return _leastsq_compiled(func, x0, args, Dfun, full_output,
+                                 ftol, xtol, gtol, maxfev, epsfcn, factor,
+                                 diag, check_finite, m)
     if not callable(func):
         raise TypeError(f"leastsq: func must be callable, not "
                         f"{type(func).__name__}")
@@ -207,12 +232,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     gtol = _real(gtol, "gtol")
     factor = _real(factor, "factor", finite=True)
     maxfev = _maxfev(maxfev, n, Dfun is None)
-    if diag is not None:
-        diag = _as_float64_vector(diag, "diag")
-        if diag.size != n:
-            raise ValueError(f"leastsq: diag must have one entry per "
-                             f"parameter, n={n}, but it has {diag.size}")
-        _require_finite(diag, "diag")
+    diag = _diag(diag, n)
     if Dfun is None and epsfcn is not None:  # checked before func is called
         epsfcn = _real(epsfcn, "epsfcn", finite=True)
 
@@ -222,10 +242,11 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     # A base-class ndarray, so its size is the real m (a subclass's could
     # lie), and the dtype func returned, so no user code runs from here on.
     fvec0, dtype0 = _minpack.residual_vector(output0, func)
+    if m is not None and _count(m, "m") != fvec0.size:
+        raise ValueError(f"leastsq: m={m} but func returned {fvec0.size} "
+                         f"residuals at x0")
     m = fvec0.size
-    if n > m:
-        raise TypeError(f"Improper input: func input vector length N={n} "
-                        f"must not exceed func output vector length M={m}")
+    _check_n_le_m(n, m)
     if check_finite:
         _require_finite(fvec0, "func(x0)",
                         " (pass check_finite=False to allow it)")
@@ -259,6 +280,103 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         raise TypeError(mesg)
     warnings.warn(mesg, RuntimeWarning, stacklevel=2)
     return x, ier
+
+
+def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
+                      maxfev, epsfcn, factor, diag, check_finite, m):
+    """leastsq with compiled func and Dfun: the whole fit without the GIL."""
+    if not (_compiled.is_compiled(func)
+            and (Dfun is None or _compiled.is_compiled(Dfun))):
+        raise TypeError("leastsq: func and Dfun must both be compiled "
+                        "callables or both be Python callables")
+    compiled = [_compiled.resolve(func, "func")]
+    if Dfun is not None:
+        compiled.append(_compiled.resolve(Dfun, "Dfun"))
+    if m is None:
+        raise TypeError("leastsq: a compiled func returns no array to "
+                        "count the residuals of: pass m=, their number")
+    m = _count(m, "m")
+    full_output = _flag(full_output, "full_output")
+    check_finite = _flag(check_finite, "check_finite")
+    x0 = _as_float64_vector(x0, "x0")
+    if check_finite:
+        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+    n = x0.size
+    _check_n_le_m(n, m)
+    user_data, keep = _compiled.user_data_address(_args_tuple(args),
+                                                  compiled)
+    ftol = _real(ftol, "ftol")
+    xtol = _real(xtol, "xtol")
+    gtol = _real(gtol, "gtol")
+    factor = _real(factor, "factor", finite=True)
+    maxfev = _maxfev(maxfev, n, Dfun is None)
+    diag = _diag(diag, n)
+    # The residuals are doubles: epsfcn=None means float64's epsilon.
+    epsfcn = (_FLOAT64_EPSILON if Dfun is not None or epsfcn is None
+              else _real(epsfcn, "epsfcn", finite=True))
+    results = _compiled.run(
+        compiled[0], compiled[1] if Dfun is not None else None,
+        x0.reshape(1, n), m=m, diag=diag, user_data=user_data,
+        user_data_stride=0, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev,
+        epsfcn=epsfcn, factor=factor, check_finite=check_finite, threads=1,
+        progress=None, full_output=True)
+    del keep  # the user_data array was alive until here
+    x = x0
+    fvec = results["fvec"][0]
+    index = int(results["nonfinite"][0])
+    if index >= 0:
+        raise ValueError(f"leastsq: func(x0) must be finite, but entry "
+                         f"{index} is {fvec[index]} (pass "
+                         f"check_finite=False to allow it)")
+    ier = int(results["ier"][0])
+    if ier in SUCCESS and not full_output:
+        return x, ier
+    mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev,
+                   status=int(results["status"][0]))
+    if full_output:
+        infodict = {"fvec": fvec, "nfev": int(results["nfev"][0])}
+        if Dfun is not None:
+            infodict["njev"] = int(results["njev"][0])
+        infodict.update(fjac=results["fjac"][0], ipvt=results["ipvt"][0],
+                        qtf=results["qtf"][0])
+        cov_x = results["cov_x"][0] if ier in SUCCESS else None
+        if cov_x is not None and np.isnan(cov_x[0, 0]):
+            cov_x = None  # R singular
+        return x, cov_x, infodict, mesg, ier
+    if ier == 0:
+        raise TypeError(mesg)
+    warnings.warn(mesg, RuntimeWarning, stacklevel=3)
+    return x, ier
+
+
+def _count(value, name):
+    """A positive int option such as m."""
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"leastsq: {name} must be an integer, not "
+                        f"{type(value).__name__}") from None
+    if not 1 <= value <= _INT_MAX:
+        raise ValueError(f"leastsq: {name} must be between 1 and {_INT_MAX}, "
+                         f"not {value}")
+    return value
+
+
+def _check_n_le_m(n, m):
+    if n > m:
+        raise TypeError(f"Improper input: func input vector length N={n} "
+                        f"must not exceed func output vector length M={m}")
+
+
+def _diag(diag, n):
+    if diag is None:
+        return None
+    diag = _as_float64_vector(diag, "diag")
+    if diag.size != n:
+        raise ValueError(f"leastsq: diag must have one entry per "
+                         f"parameter, n={n}, but it has {diag.size}")
+    _require_finite(diag, "diag")
+    return diag
 
 
 def _args_tuple(args):

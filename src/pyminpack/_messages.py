@@ -10,8 +10,15 @@ format of the value passed in, so the default 1.49012e-08 prints
 SUCCESS = frozenset({1, 2, 3, 4})
 #: ier values that mean the fit stopped without converging.
 FAILURE = frozenset({5, 6, 7, 8})
+#: ier values of a fit that a compiled func (-1) or Dfun (-2) stopped by
+#: returning non-zero: MINPACK's own info = iflag convention.
+STOPPED = frozenset({-1, -2})
 
 _TEMPLATES = {
+    -2: "Dfun returned {status} (not 0): the fit stopped at its last "
+        "iterate.",
+    -1: "func returned {status} (not 0): the fit stopped at its last "
+        "iterate.",
     0: "Improper input parameters.",
     1: "Both actual and predicted relative reductions in the sum of squares\n"
        "  are at most {ftol:f}",
@@ -32,7 +39,8 @@ _TEMPLATES = {
 }
 
 
-def message(ier, *, ftol, xtol, gtol, maxfev):
-    """The message scipy.optimize.leastsq gives for ``ier``."""
+def message(ier, *, ftol, xtol, gtol, maxfev, status=0):
+    """The message scipy.optimize.leastsq gives for ``ier`` (and ours for
+    the ier < 0 of compiled callbacks, with the value they returned)."""
     return _TEMPLATES[ier].format(ftol=ftol, xtol=xtol, gtol=gtol,
-                                  maxfev=maxfev)
+                                  maxfev=maxfev, status=status)

@@ -1,0 +1,402 @@
+/*
+ * Many fits with compiled callbacks, on a pool of C threads.
+ *
+ * Fits are handed out one at a time from an atomic counter to whichever
+ * thread is free; each writes only its own rows of the output arrays, so
+ * the results do not depend on the number of threads or on the order in
+ * which fits finish.  The GIL is released for the whole batch.  The calling
+ * thread either runs fits itself (threads == 1) or watches the workers;
+ * either way, every POLL_SECONDS it takes the GIL for a moment to run
+ * Python's signal handlers (Ctrl-C) and the progress callback.
+ */
+#include "batch.h"
+#include "compiled.h"
+#include "covariance.h"
+#include "minpack.h"
+#include "pool.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+static const double POLL_SECONDS = 0.05;
+
+typedef struct {
+    pm_compiled_problem problem;
+    atomic_int cancel;
+    atomic_long next_fit;
+    atomic_long fits_done;
+    long count;
+    /* Inputs: x (count, n) starts as x0; diag NULL, (n) or (count, n). */
+    double *x;
+    const double *diag;
+    ptrdiff_t diag_stride;
+    char *user_data;            /* fit k gets user_data + k * stride */
+    ptrdiff_t user_data_stride;
+    /* Outputs, one row per fit; the last four may be NULL (scratch). */
+    npy_int32 *ier, *nfev, *njev, *status, *nonfinite;
+    double *fnorm, *cov;
+    double *fvec, *fjac, *qtf;
+    npy_int32 *ipvt;
+    /* The workers' end, and their failures. */
+    pthread_mutex_t lock;
+    pthread_cond_t workers_done;
+    int workers_running;
+    atomic_int out_of_memory;
+    /* The calling thread's watch. */
+    PyThreadState *thread_state;
+    PyObject *progress;         /* progress(done, total), or NULL */
+    double next_poll;
+    int python_error;
+} batch;
+
+/* One thread's scratch space, for what the caller does not keep. */
+typedef struct {
+    double *fvec, *fjac, *qtf, *work, *diag, *covariance;
+    npy_int32 *ipvt;
+} scratch;
+
+static double
+now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void
+scratch_free(scratch *s)
+{
+    PyMem_RawFree(s->fvec);
+    PyMem_RawFree(s->fjac);
+    PyMem_RawFree(s->qtf);
+    PyMem_RawFree(s->work);
+    PyMem_RawFree(s->diag);
+    PyMem_RawFree(s->covariance);
+    PyMem_RawFree(s->ipvt);
+    memset(s, 0, sizeof(*s));
+}
+
+static int
+scratch_init(scratch *s, int m, int n)
+{
+    size_t mn = (size_t)m * (size_t)n;
+    s->fvec = PyMem_RawMalloc(((size_t)m + 1) * sizeof(double));
+    s->fjac = PyMem_RawMalloc((mn + 1) * sizeof(double));
+    s->qtf = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
+    s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
+    s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
+    s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
+    s->ipvt = PyMem_RawMalloc(((size_t)n + 1) * sizeof(npy_int32));
+    if (s->fvec == NULL || s->fjac == NULL || s->qtf == NULL ||
+            s->work == NULL || s->diag == NULL || s->covariance == NULL ||
+            s->ipvt == NULL) {
+        scratch_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The calling thread's poll: at most every POLL_SECONDS, take the GIL, run
+ * the signal handlers and the progress callback.  Non-zero (with the
+ * exception kept in this thread's state) stops the batch.
+ */
+static int
+poll_python(void *context)
+{
+    batch *b = context;
+    if (b->python_error) {
+        return 1;
+    }
+    double t = now();
+    if (t < b->next_poll) {
+        return 0;
+    }
+    b->next_poll = t + POLL_SECONDS;
+    PyEval_RestoreThread(b->thread_state);
+    int failed = PyErr_CheckSignals() < 0;
+    if (!failed && b->progress != NULL) {
+        PyObject *result = PyObject_CallFunction(
+                b->progress, "ll", atomic_load(&b->fits_done), b->count);
+        failed = result == NULL;
+        Py_XDECREF(result);
+    }
+    b->thread_state = PyEval_SaveThread();
+    if (failed) {
+        b->python_error = 1;
+        atomic_store(&b->cancel, 1);
+    }
+    return failed;
+}
+
+static void
+fill_nan(double *out, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        out[i] = NAN;
+    }
+}
+
+/* Run fit k with the scratch space `s`, and write its rows. */
+static void
+run_fit(batch *b, scratch *s, long k, pm_poll_fn *poll)
+{
+    const int m = b->problem.m, n = b->problem.n;
+    const size_t mn = (size_t)m * (size_t)n;
+    pm_compiled_fit fit = {
+        .x = b->x + (size_t)k * n,
+        .diag = s->diag,
+        .mode = b->diag != NULL ? 2 : 1,
+        .user_data = b->user_data == NULL ? NULL
+                     : b->user_data + k * b->user_data_stride,
+        .fvec = b->fvec != NULL ? b->fvec + (size_t)k * m : s->fvec,
+        .fjac = b->fjac != NULL ? b->fjac + (size_t)k * mn : s->fjac,
+        .qtf = b->qtf != NULL ? b->qtf + (size_t)k * n : s->qtf,
+        .ipvt = b->ipvt != NULL ? b->ipvt + (size_t)k * n : s->ipvt,
+        .work = s->work,
+    };
+    if (b->diag != NULL) {
+        memcpy(s->diag, b->diag + k * b->diag_stride,
+               (size_t)n * sizeof(double));
+    }
+    /* As leastsq: a fit MINPACK refuses (ier 0) has zero outputs. */
+    memset(fit.fvec, 0, (size_t)m * sizeof(double));
+    memset(fit.fjac, 0, mn * sizeof(double));
+    memset(fit.qtf, 0, (size_t)n * sizeof(double));
+    memset(fit.ipvt, 0, (size_t)n * sizeof(npy_int32));
+
+    pm_compiled_fit_run(&b->problem, &fit, poll, b);
+    if (fit.ier == PM_IER_CANCELLED) {
+        return;
+    }
+    b->ier[k] = fit.ier;
+    b->nfev[k] = fit.nfev;
+    b->njev[k] = fit.njev;
+    b->status[k] = fit.status;
+    b->nonfinite[k] = fit.nonfinite_at;
+    b->fnorm[k] = enorm_(&m, fit.fvec);
+    double *cov = b->cov + (size_t)k * n * n;
+    if (fit.ier < 1 || fit.ier > 4 ||
+            pm_inverse_jtj(fit.fjac, m, n, fit.ipvt, cov, s->covariance)) {
+        fill_nan(cov, (size_t)n * n);
+    }
+    atomic_fetch_add(&b->fits_done, 1);
+}
+
+/* Take fits until none is left or the batch is cancelled. */
+static void
+run_fits(batch *b, scratch *s, pm_poll_fn *poll)
+{
+    while (!atomic_load_explicit(&b->cancel, memory_order_relaxed)) {
+        long k = atomic_fetch_add(&b->next_fit, 1);
+        if (k >= b->count) {
+            break;
+        }
+        run_fit(b, s, k, poll);
+        if (poll != NULL) {
+            poll(b);
+        }
+    }
+}
+
+static void *
+worker(void *argument)
+{
+    batch *b = argument;
+    scratch s;
+    if (scratch_init(&s, b->problem.m, b->problem.n) < 0) {
+        atomic_store(&b->out_of_memory, 1);
+        atomic_store(&b->cancel, 1);
+    }
+    else {
+        run_fits(b, &s, NULL);
+        scratch_free(&s);
+    }
+    pthread_mutex_lock(&b->lock);
+    b->workers_running--;
+    pthread_cond_signal(&b->workers_done);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* The calling thread while workers run: wake every POLL_SECONDS to poll. */
+static void
+watch_workers(batch *b)
+{
+    pthread_mutex_lock(&b->lock);
+    while (b->workers_running > 0) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += (long)(POLL_SECONDS * 1e9);
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec += 1;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        int waited = pthread_cond_timedwait(&b->workers_done, &b->lock,
+                                            &deadline);
+        if (waited == ETIMEDOUT && b->workers_running > 0) {
+            pthread_mutex_unlock(&b->lock);
+            poll_python(b);
+            pthread_mutex_lock(&b->lock);
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Run every fit; with the GIL released throughout, except in the polls. */
+static void
+run_batch(batch *b, int threads)
+{
+    b->thread_state = PyEval_SaveThread();
+    b->next_poll = now() + POLL_SECONDS;
+    pm_pool pool = {0};
+    int started = 0;
+    if (threads > 1) {
+        b->workers_running = threads;
+        started = pm_pool_start(&pool, threads, worker, b);
+        pthread_mutex_lock(&b->lock);
+        b->workers_running -= threads - started;
+        pthread_mutex_unlock(&b->lock);
+    }
+    if (started > 0) {
+        watch_workers(b);
+    }
+    else {
+        /* One thread, or the system gave us none: the caller runs them. */
+        scratch s;
+        if (scratch_init(&s, b->problem.m, b->problem.n) < 0) {
+            atomic_store(&b->out_of_memory, 1);
+        }
+        else {
+            run_fits(b, &s, poll_python);
+            scratch_free(&s);
+        }
+    }
+    pm_pool_join(&pool);
+    PyEval_RestoreThread(b->thread_state);
+}
+
+/* A C-contiguous, aligned, native, writeable ndarray of `type` and `size`. */
+static int
+check_array(PyObject *obj, const char *what, int type, npy_intp size,
+            int may_be_none)
+{
+    if (obj == Py_None && may_be_none) {
+        return 0;
+    }
+    PyArrayObject *array = (PyArrayObject *)obj;
+    if (!PyArray_CheckExact(obj) || PyArray_TYPE(array) != type ||
+            !PyArray_ISCARRAY(array) || !PyArray_ISNOTSWAPPED(array) ||
+            PyArray_SIZE(array) != size) {
+        PyErr_Format(PyExc_TypeError,
+                     "_minpack: %s must be a writeable C-contiguous %s ndarray "
+                     "of %zd elements", what,
+                     type == NPY_DOUBLE ? "float64" : "int32",
+                     (Py_ssize_t)size);
+        return -1;
+    }
+    return 0;
+}
+
+static void *
+data_or_null(PyObject *obj)
+{
+    return obj == Py_None ? NULL : PyArray_DATA((PyArrayObject *)obj);
+}
+
+PyObject *
+pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    unsigned long long func_address, jac_address, user_data_address;
+    Py_ssize_t user_data_stride;
+    PyObject *x, *diag, *progress;
+    PyObject *ier, *nfev, *njev, *status, *nonfinite, *fnorm, *cov;
+    PyObject *fvec, *fjac, *ipvt, *qtf;
+    int m, n, maxfev, check_finite, threads;
+    double ftol, xtol, gtol, epsfcn, factor;
+    if (!PyArg_ParseTuple(args, "KKOOKniiddd" "iddpiO" "(OOOOOOOOOOO)"
+                          ":batch_compiled", &func_address, &jac_address, &x,
+                          &diag, &user_data_address, &user_data_stride, &m,
+                          &n, &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
+                          &check_finite, &threads, &progress, &ier, &nfev,
+                          &njev, &status, &nonfinite, &fnorm, &cov, &fvec,
+                          &fjac, &ipvt, &qtf)) {
+        return NULL;
+    }
+    if (func_address == 0 || m < 1 || n < 0 || threads < 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "_minpack: batch_compiled needs a func address, "
+                        "m >= 1, n >= 0 and threads >= 1");
+        return NULL;
+    }
+    if (!PyArray_CheckExact(x) || PyArray_NDIM((PyArrayObject *)x) != 2 ||
+            PyArray_DIM((PyArrayObject *)x, 1) != n) {
+        PyErr_SetString(PyExc_TypeError, "_minpack: x must be (K, n)");
+        return NULL;
+    }
+    npy_intp count = PyArray_DIM((PyArrayObject *)x, 0);
+    npy_intp diag_size = diag != Py_None && PyArray_Check(diag)
+                         ? PyArray_SIZE((PyArrayObject *)diag) : n;
+    if (check_array(x, "x", NPY_DOUBLE, count * n, 0) < 0 ||
+            check_array(diag, "diag", NPY_DOUBLE,
+                        diag_size == n ? n : count * n, 1) < 0 ||
+            check_array(ier, "ier", NPY_INT32, count, 0) < 0 ||
+            check_array(nfev, "nfev", NPY_INT32, count, 0) < 0 ||
+            check_array(njev, "njev", NPY_INT32, count, 0) < 0 ||
+            check_array(status, "status", NPY_INT32, count, 0) < 0 ||
+            check_array(nonfinite, "nonfinite", NPY_INT32, count, 0) < 0 ||
+            check_array(fnorm, "fnorm", NPY_DOUBLE, count, 0) < 0 ||
+            check_array(cov, "cov", NPY_DOUBLE, count * n * n, 0) < 0 ||
+            check_array(fvec, "fvec", NPY_DOUBLE, count * m, 1) < 0 ||
+            check_array(fjac, "fjac", NPY_DOUBLE, count * m * n, 1) < 0 ||
+            check_array(ipvt, "ipvt", NPY_INT32, count * n, 1) < 0 ||
+            check_array(qtf, "qtf", NPY_DOUBLE, count * n, 1) < 0) {
+        return NULL;
+    }
+    if (count == 0) {
+        Py_RETURN_NONE;
+    }
+    batch b = {
+        .problem = {
+            .func = (pm_residual_fn *)(uintptr_t)func_address,
+            .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
+            .m = m, .n = n, .ftol = ftol, .xtol = xtol, .gtol = gtol,
+            .epsfcn = epsfcn, .factor = factor, .maxfev = maxfev,
+            .check_finite = check_finite,
+        },
+        .count = (long)count,
+        .x = data_or_null(x),
+        .diag = data_or_null(diag),
+        .diag_stride = diag_size == n ? 0 : n,
+        .user_data = (char *)(uintptr_t)user_data_address,
+        .user_data_stride = user_data_stride,
+        .ier = data_or_null(ier), .nfev = data_or_null(nfev),
+        .njev = data_or_null(njev), .status = data_or_null(status),
+        .nonfinite = data_or_null(nonfinite), .fnorm = data_or_null(fnorm),
+        .cov = data_or_null(cov), .fvec = data_or_null(fvec),
+        .fjac = data_or_null(fjac), .ipvt = data_or_null(ipvt),
+        .qtf = data_or_null(qtf),
+        .progress = progress == Py_None ? NULL : progress,
+    };
+    b.problem.cancel = &b.cancel;
+    atomic_init(&b.cancel, 0);
+    atomic_init(&b.next_fit, 0);
+    atomic_init(&b.fits_done, 0);
+    atomic_init(&b.out_of_memory, 0);
+    if (pthread_mutex_init(&b.lock, NULL) != 0 ||
+            pthread_cond_init(&b.workers_done, NULL) != 0) {
+        return PyErr_NoMemory();
+    }
+    run_batch(&b, threads > count ? (int)count : threads);
+    pthread_cond_destroy(&b.workers_done);
+    pthread_mutex_destroy(&b.lock);
+    if (b.python_error) {
+        return NULL;  /* KeyboardInterrupt, or the progress callback's */
+    }
+    if (atomic_load(&b.out_of_memory)) {
+        return PyErr_NoMemory();
+    }
+    return PyLong_FromLong(atomic_load(&b.fits_done));
+}

@@ -1,0 +1,187 @@
+/*
+ * One fit with compiled callbacks: the trampolines MINPACK calls, and the
+ * run of lmdif or lmder around them.
+ */
+#include "compiled.h"
+#include "minpack.h"
+
+#include <math.h>
+#include <string.h>
+
+/* How often (in evaluations) a fit asks its poll function. */
+enum { POLL_EVERY = 64 };
+
+/* Everything a trampoline needs; lives on the stack of pm_compiled_fit_run. */
+typedef struct {
+    const pm_compiled_problem *problem;
+    pm_compiled_fit *fit;
+    /*
+     * x at the last residual evaluation (iflag 1).  MINPACK's forward
+     * differences move one component of its own x and, when FCN stops
+     * them, return with it still moved; the iterate they were taken at is
+     * always the point of the last iflag-1 evaluation (f(x0), or the trial
+     * step just accepted), so this copy restores it.
+     */
+    double *iterate;
+    int x0_answered;            /* f(x0) already in fvec (check_finite) */
+    int stopped_in_differences;
+    unsigned evaluations;
+    pm_poll_fn *poll;
+    void *poll_context;
+} running_fit;
+
+/* The fit whose Fortran this thread runs; set just before the call. */
+static _Thread_local running_fit *running = NULL;
+
+size_t
+pm_compiled_work(int m, int n)
+{
+    return 4 * (size_t)n + (size_t)m;  /* wa1, wa2, wa3, iterate (n), wa4 (m) */
+}
+
+/* Cancelled from outside, or (every POLL_EVERY evaluations) by the poll. */
+static int
+should_stop(running_fit *run)
+{
+    if (atomic_load_explicit(run->problem->cancel, memory_order_relaxed)) {
+        return 1;
+    }
+    if (run->poll != NULL && ++run->evaluations % POLL_EVERY == 0) {
+        int stop = run->poll(run->poll_context);
+        running = run;  /* the poll ran Python code, maybe fits of its own */
+        if (stop != 0) {
+            atomic_store(run->problem->cancel, 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+compiled_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
+                   int *iflag)
+{
+    running_fit *run = running;
+    if (*iflag <= 0) {
+        return;  /* iflag 0 asks for printing; nprint = 0 never does */
+    }
+    if (should_stop(run)) {
+        *iflag = PM_IER_CANCELLED;
+        return;
+    }
+    if (*iflag == 1) {
+        memcpy(run->iterate, x, (size_t)*n * sizeof(double));
+        if (run->x0_answered) {
+            run->x0_answered = 0;  /* fvec already holds f(x0) */
+            return;
+        }
+    }
+    pm_compiled_fit *fit = run->fit;
+    int status = run->problem->func(*m, *n, x, fvec, fit->user_data);
+    if (status != 0) {
+        fit->status = status;
+        run->stopped_in_differences = *iflag == 2;
+        *iflag = PM_IER_FUNC_STOPPED;
+    }
+}
+
+static void
+compiled_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
+                   double *fjac, const int *ldfjac, int *iflag)
+{
+    running_fit *run = running;
+    if (*iflag <= 0) {
+        return;
+    }
+    if (should_stop(run)) {
+        *iflag = PM_IER_CANCELLED;
+        return;
+    }
+    pm_compiled_fit *fit = run->fit;
+    if (*iflag == 1) {
+        if (run->x0_answered) {
+            run->x0_answered = 0;
+            return;
+        }
+        int status = run->problem->func(*m, *n, x, fvec, fit->user_data);
+        if (status != 0) {
+            fit->status = status;
+            *iflag = PM_IER_FUNC_STOPPED;
+        }
+        return;
+    }
+    int status = run->problem->jac(*m, *n, x, fjac, *ldfjac, fit->user_data);
+    if (status != 0) {
+        fit->status = status;
+        *iflag = PM_IER_DFUN_STOPPED;
+    }
+}
+
+/* f(x0) for check_finite; 0 to go on with MINPACK, -1 when the fit ends. */
+static int
+evaluate_at_x0(const pm_compiled_problem *problem, pm_compiled_fit *fit)
+{
+    int status = problem->func(problem->m, problem->n, fit->x, fit->fvec,
+                               fit->user_data);
+    if (status != 0) {
+        /* What MINPACK reports when its own first call stops. */
+        fit->status = status;
+        fit->ier = PM_IER_FUNC_STOPPED;
+        fit->nfev = 1;
+        return -1;
+    }
+    for (int i = 0; i < problem->m; i++) {
+        if (!isfinite(fit->fvec[i])) {
+            fit->nonfinite_at = i;
+            fit->ier = 0;
+            fit->nfev = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void
+pm_compiled_fit_run(const pm_compiled_problem *problem, pm_compiled_fit *fit,
+                    pm_poll_fn *poll, void *poll_context)
+{
+    int m = problem->m, n = problem->n;
+    double *wa = fit->work;
+    running_fit run = {
+        .problem = problem,
+        .fit = fit,
+        .iterate = wa + 3 * (size_t)n,
+        .poll = poll,
+        .poll_context = poll_context,
+    };
+    fit->ier = fit->nfev = fit->njev = fit->status = 0;
+    fit->nonfinite_at = -1;
+    if (problem->check_finite) {
+        if (evaluate_at_x0(problem, fit) < 0) {
+            return;
+        }
+        run.x0_answered = 1;
+    }
+    double *wa4 = wa + 4 * (size_t)n;
+    const int nprint = 0;
+    running_fit *outer = running;  /* a poll may run a fit of its own */
+    running = &run;
+    if (problem->jac == NULL) {
+        lmdif_(compiled_lmdif_fcn, &m, &n, fit->x, fit->fvec, &problem->ftol,
+               &problem->xtol, &problem->gtol, &problem->maxfev,
+               &problem->epsfcn, fit->diag, &fit->mode, &problem->factor,
+               &nprint, &fit->ier, &fit->nfev, fit->fjac, &m, fit->ipvt,
+               fit->qtf, wa, wa + n, wa + 2 * (size_t)n, wa4);
+        if (fit->ier == PM_IER_FUNC_STOPPED && run.stopped_in_differences) {
+            memcpy(fit->x, run.iterate, (size_t)n * sizeof(double));
+        }
+    }
+    else {
+        lmder_(compiled_lmder_fcn, &m, &n, fit->x, fit->fvec, fit->fjac, &m,
+               &problem->ftol, &problem->xtol, &problem->gtol,
+               &problem->maxfev, fit->diag, &fit->mode, &problem->factor,
+               &nprint, &fit->ier, &fit->nfev, &fit->njev, fit->ipvt,
+               fit->qtf, wa, wa + n, wa + 2 * (size_t)n, wa4);
+    }
+    running = outer;
+}

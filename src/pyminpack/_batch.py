@@ -1,0 +1,390 @@
+"""``leastsq_batch``: many independent fits, each its own MINPACK run.
+
+Two kinds of func (a third, ``vectorized=True``, is planned):
+
+- compiled callbacks (see ``_compiled``): the fits run on a pool of C
+  threads, the GIL released throughout; fit k gets the address of row k
+  of ``data`` as its ``user_data``;
+- a plain Python ``func(x, *args, *data_rows)``: one fit after another in
+  the calling thread, exactly ``leastsq`` on each.
+
+Fit k's results are those of ``leastsq`` on fit k alone, to the bit,
+whatever the number of fits or threads.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from . import _compiled, _minpack
+from ._batch_result import BatchResult
+from ._leastsq import (_FLOAT64_EPSILON, _args_tuple, _as_float64_vector,
+                       _check_n_le_m, _count, _flag, _maxfev, _real,
+                       _require_finite, leastsq)
+
+__all__ = ["leastsq_batch"]
+
+# How often (seconds) a plain batch reports progress; the compiled engine
+# has the same period in C (batch.c).
+_PROGRESS_PERIOD = 0.05
+
+
+def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
+                  vectorized=False, col_deriv=False, ftol=1.49012e-08,
+                  xtol=1.49012e-08, gtol=0.0, maxfev=0, epsfcn=None,
+                  factor=100, diag=None, threads=None, full_output=False,
+                  check_finite=True, progress=False, m=None):
+    """
+    Run many independent Levenberg-Marquardt fits, each its own MINPACK.
+
+    Fit k minimises ``sum(func(x, ...)**2)`` from ``x0[k]`` exactly as
+    :func:`pyminpack.leastsq` would on that fit alone, to the last bit;
+    a fit that fails is reported in the result, never raised, and never
+    stops the others.
+
+    Parameters
+    ----------
+    func : callable or compiled callable
+        Either a compiled residual function (a numba ``@cfunc``, a ctypes
+        function pointer, a PyCapsule or a ``scipy.LowLevelCallable`` with
+        the C signature ``int func(int m, int n, const double *x, double
+        *fvec, void *user_data)``, returning 0 to go on), whose fits run on
+        a pool of C threads without the GIL; or a Python function
+        ``func(x, *args, *data_rows)``, run one fit after another.
+    x0 : array_like, shape (K, n) or (n,)
+        The starts; (n,) is the start of every fit, K then being the
+        length of `data`.
+    args : tuple, optional
+        Shared by every fit.  For compiled callbacks it gives the one
+        ``user_data`` pointer of all fits (as in ``leastsq``) when `data`
+        is None, and must be empty otherwise.
+    Dfun : callable or compiled callable, optional
+        The Jacobian, ``Dfun(x, *args, *data_rows)`` for a Python func (as
+        ``leastsq``'s, with `col_deriv`), or compiled, ``int jac(int m, int
+        n, const double *x, double *fjac, int ldfjac, void *user_data)``
+        filling ``fjac[i + j*ldfjac]`` = d func_i / d x_j.  Of the same
+        kind as `func`.
+    data : array or tuple of arrays, optional, keyword-only
+        What differs between fits: arrays whose first dimension is K.  A
+        Python func gets row k of each after `args`.  A compiled func takes
+        one C-contiguous array (rows of any dtype) and fit k's
+        ``user_data`` is the address of its row k.
+    vectorized : bool, optional
+        Not yet available (raises NotImplementedError).
+    col_deriv, ftol, xtol, gtol, maxfev, epsfcn, factor, check_finite
+        As in ``leastsq``, for every fit.
+    diag : array_like, shape (n,) or (K, n), optional
+        Scale factors for every fit, or for each.
+    threads : int, optional
+        Compiled callbacks only: the number of C threads (None: the cores
+        this process may use; 1: the calling thread alone).  The results
+        do not depend on it.
+    full_output : bool, optional
+        Also return each fit's fvec, fjac, ipvt and qtf.
+    progress : bool or callable, optional
+        True shows a progress bar on stderr (tqdm's when tqdm is
+        installed, a plain line otherwise); a callable receives
+        ``(done, total)`` a few times a second and at the end.
+    m : int, optional
+        The number of residuals: required with a compiled func, checked
+        against a Python func's output otherwise.
+
+    Returns
+    -------
+    BatchResult
+        ``x`` (K, n), ``ier``, ``nfev``, ``njev``, ``fnorm``, ``cov_x``
+        (K, n, n), ``success``, ``status``, ``message(k)``, and with
+        `full_output` ``fvec``, ``fjac``, ``ipvt``, ``qtf``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad input, as ``leastsq`` raises for it, and K that differ between
+        `x0`, `data` and `diag` (naming them and their shapes).  With
+        `check_finite`, a non-finite start or ``func(x0)`` of any fit
+        (naming the first such fit).
+    Exception
+        An exception from a Python `func` or `Dfun` (or from `progress`)
+        stops the batch and propagates, with a note naming the fit.
+    KeyboardInterrupt
+        Ctrl-C stops a compiled batch within a fraction of a second.
+    """
+    if _flag(vectorized, "vectorized"):
+        raise NotImplementedError("leastsq_batch: vectorized=True is not "
+                                  "available yet")
+    compiled = _compiled.is_compiled(func)
+    if compiled != (Dfun is not None and _compiled.is_compiled(Dfun)) and \
+            Dfun is not None:
+        raise TypeError("leastsq_batch: func and Dfun must both be compiled "
+                        "callables or both be Python callables")
+    data = _data_tuple(data)
+    x0, count = _starts(x0, data)
+    n = x0.shape[1]
+    full_output = _flag(full_output, "full_output")
+    check_finite = _flag(check_finite, "check_finite")
+    diag = _diags(diag, count, n)
+    report = _progress(progress)
+    if compiled:
+        return _batch_compiled(func, Dfun, x0, args, data, count, n, m,
+                               col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
+                               factor, diag, threads, full_output,
+                               check_finite, report)
+    if threads is not None and threads != 1:
+        raise ValueError("leastsq_batch: threads applies to compiled "
+                         "callbacks; a Python func runs one fit after "
+                         "another in the calling thread (threads=None or 1)")
+    return _batch_python(func, Dfun, x0, _args_tuple(args), data, count, n,
+                         m, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
+                         factor, diag, full_output, check_finite, report)
+
+
+def _data_tuple(data):
+    if data is None:
+        return ()
+    if isinstance(data, tuple):
+        items = tuple.__getitem__(data, slice(None))
+    else:
+        items = (data,)
+    arrays = []
+    for index, item in enumerate(items):
+        array = item if isinstance(item, np.ndarray) else np.asarray(item)
+        if array.ndim == 0:
+            raise ValueError(f"leastsq_batch: data[{index}] must have a "
+                             f"first dimension, one row per fit; it is 0-d")
+        arrays.append(array)
+    return tuple(arrays)
+
+
+def _starts(x0, data):
+    """x0 as a new (K, n) float64 array, and K."""
+    try:
+        array = np.asarray(x0)
+    except (TypeError, ValueError) as err:
+        raise type(err)("leastsq_batch: x0 cannot be converted to an array "
+                        "of real numbers") from err
+    kind = array.dtype.kind
+    if kind not in "biuf" or (kind == "f" and array.dtype.itemsize > 8):
+        raise TypeError(f"leastsq_batch: x0 must hold real numbers that "
+                        f"convert exactly to float64, not dtype "
+                        f"{array.dtype}")
+    if array.ndim == 2:
+        count = array.shape[0]
+        starts = np.array(array, dtype=np.float64, order="C")
+    elif array.ndim == 1:
+        if not data:
+            raise ValueError(f"leastsq_batch: x0 of shape {array.shape} is "
+                             f"one start; give data (whose first dimension "
+                             f"is the number of fits) or x0 of shape (K, n)")
+        count = data[0].shape[0]
+        starts = np.empty((count, array.shape[0]))
+        starts[:] = array
+    else:
+        raise ValueError(f"leastsq_batch: x0 must have shape (K, n) or (n,), "
+                         f"not {array.shape}")
+    for index, item in enumerate(data):
+        if item.shape[0] != count:
+            raise ValueError(
+                f"leastsq_batch: data[{index}] has shape {item.shape}, but "
+                f"x0 of shape {array.shape} gives {count} fits")
+    return starts, count
+
+
+def _diags(diag, count, n):
+    if diag is None:
+        return None
+    array = np.asarray(diag)
+    if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
+        raise TypeError(f"leastsq_batch: diag must hold real numbers, not "
+                        f"dtype {array.dtype}")
+    if array.shape not in ((n,), (count, n)):
+        raise ValueError(f"leastsq_batch: diag must have shape ({n},) or "
+                         f"({count}, {n}), not {array.shape}")
+    array = np.array(array, dtype=np.float64, order="C")
+    if not np.isfinite(array).all():
+        raise ValueError("leastsq_batch: diag must be finite")
+    return array
+
+
+def _check_starts_finite(x0):
+    bad = ~np.isfinite(x0)
+    if bad.any():
+        k, i = np.argwhere(bad)[0]
+        raise ValueError(f"leastsq_batch: x0 must be finite, but entry {i} "
+                         f"of fit {k} is {x0[k, i]} (pass check_finite=False "
+                         f"to allow it)")
+
+
+def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
+                    ftol, xtol, gtol, maxfev, epsfcn, factor, diag, threads,
+                    full_output, check_finite, report):
+    resolved = [_compiled.resolve(func, "func")]
+    if Dfun is not None:
+        resolved.append(_compiled.resolve(Dfun, "Dfun"))
+        if _flag(col_deriv, "col_deriv"):
+            raise ValueError("leastsq_batch: col_deriv does not apply to a "
+                             "compiled Dfun, which fills MINPACK's "
+                             "column-major fjac itself")
+    if m is None:
+        raise TypeError("leastsq_batch: a compiled func returns no array to "
+                        "count the residuals of: pass m=, their number")
+    m = _count(m, "m")
+    _check_n_le_m(n, m)
+    if data:
+        if args != ():
+            raise TypeError("leastsq_batch: a compiled func gets one "
+                            "user_data pointer: per-fit rows as data, or "
+                            "shared memory as args, not both")
+        if len(data) != 1:
+            raise TypeError(f"leastsq_batch: a compiled func takes one data "
+                            f"array (fit k gets the address of its row k), "
+                            f"not {len(data)}")
+        rows = data[0]
+        if not rows.flags.c_contiguous:
+            raise ValueError(f"leastsq_batch: data of shape {rows.shape} "
+                             f"must be C-contiguous (np.ascontiguousarray)")
+        if any(c.user_data is not None for c in resolved):
+            raise TypeError("leastsq_batch: the LowLevelCallable has "
+                            "user_data of its own; fit k cannot also get "
+                            "row k of data")
+        user_data = rows.__array_interface__["data"][0]
+        stride = rows.strides[0] if rows.ndim else 0
+        keep = rows
+    else:
+        user_data, keep = _compiled.user_data_address(_args_tuple(args),
+                                                      resolved)
+        stride = 0
+    if check_finite:
+        _check_starts_finite(x0)
+    ftol = _real(ftol, "ftol")
+    xtol = _real(xtol, "xtol")
+    gtol = _real(gtol, "gtol")
+    factor = _real(factor, "factor", finite=True)
+    maxfev = _maxfev(maxfev, n, Dfun is None)
+    epsfcn = (_FLOAT64_EPSILON if Dfun is not None or epsfcn is None
+              else _real(epsfcn, "epsfcn", finite=True))
+    if threads is None:
+        threads = _compiled.usable_threads()
+    threads = _count(threads, "threads")
+    results = _compiled.run(
+        resolved[0], resolved[1] if Dfun is not None else None, x0, m=m,
+        diag=diag, user_data=user_data, user_data_stride=stride, ftol=ftol,
+        xtol=xtol, gtol=gtol, maxfev=maxfev, epsfcn=epsfcn, factor=factor,
+        check_finite=check_finite, threads=threads, progress=report,
+        full_output=full_output)
+    del keep  # the data was alive until here
+    nonfinite = results.pop("nonfinite")
+    bad = np.flatnonzero(nonfinite >= 0)
+    if bad.size:
+        k = int(bad[0])
+        raise ValueError(f"leastsq_batch: func(x0) must be finite, but entry "
+                         f"{nonfinite[k]} of fit {k} is not ({bad.size} "
+                         f"fits have non-finite residuals at x0; pass "
+                         f"check_finite=False to allow it)")
+    if report is not None:
+        report(count, count)
+    if Dfun is None:
+        results["njev"] = None
+    return BatchResult(x=x0, **results, options=dict(
+        ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev))
+
+
+def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
+                  xtol, gtol, maxfev, epsfcn, factor, diag, full_output,
+                  check_finite, report):
+    """One leastsq after another: the same results, and no slower."""
+    x = np.empty((count, n))
+    ier = np.zeros(count, np.int32)
+    nfev = np.zeros(count, np.int32)
+    njev = np.zeros(count, np.int32) if Dfun is not None else None
+    fnorm = np.zeros(count)
+    cov_x = np.full((count, n, n), np.nan)
+    kept = {"fvec": None, "fjac": None, "ipvt": None, "qtf": None}
+    options = dict(ftol=_real(ftol, "ftol"), xtol=_real(xtol, "xtol"),
+                   gtol=_real(gtol, "gtol"),
+                   maxfev=_maxfev(maxfev, n, Dfun is None))
+    next_report = time.monotonic() + _PROGRESS_PERIOD
+    for k in range(count):
+        rows = tuple(array[k] for array in data)
+        diag_k = diag if diag is None or diag.ndim == 1 else diag[k]
+        try:
+            xk, cov_k, info, _, ier_k = leastsq(
+                func, x0[k], args + rows, Dfun, True, col_deriv, ftol, xtol,
+                gtol, maxfev, epsfcn, factor, diag_k,
+                check_finite=check_finite, m=m)
+        except BaseException as exc:
+            _add_note(exc, f"in fit {k} of {count} (leastsq_batch)")
+            raise
+        x[k] = xk
+        ier[k] = ier_k
+        nfev[k] = info["nfev"]
+        if njev is not None:
+            njev[k] = info["njev"]
+        fvec = info["fvec"]
+        fnorm[k] = _minpack.enorm(fvec)  # as the compiled engine does
+        if cov_k is not None:
+            cov_x[k] = cov_k
+        if full_output:
+            if kept["fvec"] is None:
+                m_k = fvec.size
+                kept = {"fvec": np.zeros((count, m_k)),
+                        "fjac": np.zeros((count, n, m_k)),
+                        "ipvt": np.zeros((count, n), np.int32),
+                        "qtf": np.zeros((count, n))}
+            for key in kept:
+                kept[key][k] = info[key]
+        if report is not None and time.monotonic() >= next_report:
+            report(k + 1, count)
+            next_report = time.monotonic() + _PROGRESS_PERIOD
+    if report is not None:
+        report(count, count)
+    return BatchResult(x=x, ier=ier, nfev=nfev, njev=njev, fnorm=fnorm,
+                       cov_x=cov_x, status=np.zeros(count, np.int32), **kept,
+                       options=options)
+
+
+def _add_note(exc, note):
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the attribute that 3.11's tracebacks print
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+
+
+def _progress(progress):
+    """The progress callable for ``progress`` (None for none)."""
+    if progress is None or progress is False:
+        return None
+    if callable(progress):
+        return progress
+    if progress is True:
+        try:
+            import tqdm
+        except ImportError:
+            return _PlainProgress()
+        return _TqdmProgress(tqdm)
+    raise TypeError(f"leastsq_batch: progress must be True, False or a "
+                    f"callable taking (done, total), not "
+                    f"{type(progress).__name__}")
+
+
+class _PlainProgress:
+    """A line on stderr, rewritten in place."""
+
+    def __call__(self, done, total):
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\rleastsq_batch: {done}/{total} fits{end}")
+        sys.stderr.flush()
+
+
+class _TqdmProgress:
+    def __init__(self, tqdm):
+        self.tqdm = tqdm
+        self.bar = None
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            self.bar = self.tqdm.tqdm(total=total, unit="fit",
+                                      desc="leastsq_batch")
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()

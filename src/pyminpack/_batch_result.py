@@ -1,0 +1,78 @@
+"""``BatchResult``: what every batch kind returns, one entry per fit."""
+
+import numpy as np
+
+from ._messages import message
+
+__all__ = ["BatchResult"]
+
+
+class BatchResult:
+    """The results of K independent fits (``leastsq_batch``).
+
+    Attributes
+    ----------
+    x : ndarray, shape (K, n)
+        Each fit's solution (or last iterate).
+    ier : ndarray of int32, shape (K,)
+        Each fit's ier, as ``leastsq`` returns it: 1 to 4 converged, 5 to 8
+        stopped, 0 improper input, -1 or -2 stopped by a compiled func or
+        Dfun returning non-zero (the value is in `status`).
+    nfev : ndarray of int32, shape (K,)
+        Calls to func that MINPACK made in each fit.
+    njev : ndarray of int32, shape (K,), or None
+        Calls to Dfun in each fit (None without Dfun).
+    fnorm : ndarray, shape (K,)
+        The Euclidean norm of each fit's final residuals, as MINPACK's
+        ``enorm`` computes it.
+    cov_x : ndarray, shape (K, n, n)
+        Each fit's ``inv(J.T @ J)``, as ``leastsq``'s cov_x; all NaN where
+        ``leastsq`` would give None (ier not in 1..4, or R singular).
+    success : ndarray of bool, shape (K,)
+        ier in 1..4.
+    status : ndarray of int32, shape (K,)
+        What a compiled callback returned when it stopped a fit (ier -1 or
+        -2); 0 for the other fits.
+    fvec, fjac, ipvt, qtf : ndarray or None
+        With ``full_output`` only (else None): per fit, what ``leastsq``'s
+        infodict holds, shapes (K, m), (K, n, m), (K, n) int32 (1-based)
+        and (K, n).
+
+    ``message(k)`` is fit k's message, the text ``leastsq`` gives for its
+    ier; ``len(result)`` is K.
+    """
+
+    __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
+                 "status", "fvec", "fjac", "ipvt", "qtf", "_options")
+
+    def __init__(self, *, x, ier, nfev, njev, fnorm, cov_x, status,
+                 fvec=None, fjac=None, ipvt=None, qtf=None, options):
+        self.x = x
+        self.ier = ier
+        self.nfev = nfev
+        self.njev = njev
+        self.fnorm = fnorm
+        self.cov_x = cov_x
+        self.status = status
+        self.success = (ier >= 1) & (ier <= 4)
+        self.fvec = fvec
+        self.fjac = fjac
+        self.ipvt = ipvt
+        self.qtf = qtf
+        self._options = options  # ftol, xtol, gtol, maxfev for messages
+
+    def __len__(self):
+        return self.ier.shape[0]
+
+    def message(self, k):
+        """Fit k's message (leastsq's text for its ier)."""
+        k = range(len(self))[k]  # an int index, negative allowed
+        return message(int(self.ier[k]), status=int(self.status[k]),
+                       **self._options)
+
+    def __repr__(self):
+        count = len(self)
+        converged = int(np.count_nonzero(self.success))
+        return (f"<BatchResult: {count} fits of {self.x.shape[1]} "
+                f"parameters, {converged} converged>")
+
