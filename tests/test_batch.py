@@ -1,0 +1,264 @@
+"""leastsq_batch: compiled fits on C threads and plain Python fits, each
+the bits of leastsq on that fit alone; per-fit failures; bad input;
+progress and Ctrl-C."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from compiled_problems import (M, X0, decay, decay_jac, decay_jac_py,
+                               decay_py, decay_rows, decay_stopping,
+                               stopping_rows)
+from pyminpack import BatchResult, _minpack, leastsq, leastsq_batch
+
+ROWS = decay_rows(40, seed=1)
+
+
+def solo(k, rows=ROWS, jac=False, x0=X0, **options):
+    return leastsq(decay_py, x0, args=(rows[k],),
+                   Dfun=decay_jac_py if jac else None, full_output=True,
+                   **options)
+
+
+def assert_fit_is_solo(result, k, expected, full_output=False):
+    x, cov_x, info, mesg, ier = expected
+    assert result.ier[k] == ier
+    np.testing.assert_array_equal(result.x[k], x)
+    assert result.nfev[k] == info["nfev"]
+    if "njev" in info:
+        assert result.njev[k] == info["njev"]
+    assert result.message(k) == mesg
+    assert result.success[k] == (ier in (1, 2, 3, 4))
+    if cov_x is None:
+        assert np.isnan(result.cov_x[k]).all()
+    else:
+        np.testing.assert_array_equal(result.cov_x[k], cov_x)
+    # MINPACK's enorm of the final residuals, to the bit (and a norm).
+    assert result.fnorm[k] == _minpack.enorm(info["fvec"])
+    np.testing.assert_allclose(result.fnorm[k], np.linalg.norm(info["fvec"]),
+                               rtol=1e-14)
+    if full_output:
+        for key in ("fvec", "fjac", "ipvt", "qtf"):
+            np.testing.assert_array_equal(getattr(result, key)[k], info[key])
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 64])
+@pytest.mark.parametrize("jac", [False, True])
+def test_compiled_batch_fit_k_is_leastsq_on_fit_k(threads, jac):
+    result = leastsq_batch(decay, X0, Dfun=decay_jac if jac else None,
+                           data=ROWS, m=M, threads=threads, full_output=True)
+    assert isinstance(result, BatchResult) and len(result) == len(ROWS)
+    for k in range(len(ROWS)):
+        assert_fit_is_solo(result, k, solo(k, jac=jac), full_output=True)
+    assert (result.njev is not None) == jac
+
+
+def test_compiled_batch_is_independent_of_threads_and_size():
+    rows = decay_rows(700, seed=2)
+    one = leastsq_batch(decay, X0, data=rows, m=M, threads=1)
+    two = leastsq_batch(decay, X0, data=rows, m=M, threads=2)
+    part = leastsq_batch(decay, X0, data=rows[350:], m=M, threads=2)
+    for name in ("x", "ier", "nfev", "fnorm", "cov_x"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
+        np.testing.assert_array_equal(getattr(one, name)[350:],
+                                      getattr(part, name))
+
+
+def test_per_fit_starts_and_diag():
+    rng = np.random.default_rng(5)
+    starts = X0 + 0.1 * rng.random((len(ROWS), 3))
+    diags = 1.0 + rng.random((len(ROWS), 3))
+    result = leastsq_batch(decay, starts, data=ROWS, m=M, diag=diags)
+    for k in range(len(ROWS)):
+        assert_fit_is_solo(result, k, solo(k, x0=starts[k], diag=diags[k]))
+    shared = leastsq_batch(decay, starts, data=ROWS, m=M, diag=diags[0])
+    for k in range(0, len(ROWS), 7):
+        assert_fit_is_solo(shared, k, solo(k, x0=starts[k], diag=diags[0]))
+
+
+def test_plain_python_batch_is_leastsq_in_a_loop():
+    result = leastsq_batch(decay_py, X0, data=ROWS, full_output=True)
+    for k in range(len(ROWS)):
+        assert_fit_is_solo(result, k, solo(k), full_output=True)
+    with_jac = leastsq_batch(decay_py, X0, Dfun=decay_jac_py, data=(ROWS,))
+    for k in range(0, len(ROWS), 5):
+        assert_fit_is_solo(with_jac, k, solo(k, jac=True))
+
+
+def test_plain_and_compiled_batches_agree_to_the_bit():
+    plain = leastsq_batch(decay_py, X0, data=ROWS)
+    compiled = leastsq_batch(decay, X0, data=ROWS, m=M, threads=2)
+    for name in ("x", "ier", "nfev", "fnorm", "cov_x", "status"):
+        np.testing.assert_array_equal(getattr(plain, name),
+                                      getattr(compiled, name))
+
+
+def test_plain_batch_passes_shared_args_then_data_rows():
+    seen = []
+
+    def func(x, scale, row, label):
+        seen.append((scale, label))
+        return decay_py(x, row) * scale
+    labels = np.arange(3)
+    result = leastsq_batch(func, X0, args=(2.0,), data=(ROWS[:3], labels))
+    assert {s for s, _ in seen} == {2.0}
+    assert sorted({int(label) for _, label in seen}) == [0, 1, 2]
+    assert result.success.all()
+
+
+@pytest.mark.parametrize("kind", ["compiled", "plain"])
+def test_zero_fits(kind):
+    func = decay if kind == "compiled" else decay_py
+    result = leastsq_batch(func, np.empty((0, 3)), data=ROWS[:0], m=M,
+                           full_output=True)
+    assert len(result) == 0
+    assert result.x.shape == (0, 3) and result.cov_x.shape == (0, 3, 3)
+    assert result.ier.shape == result.nfev.shape == (0,)
+
+
+def test_one_fit():
+    result = leastsq_batch(decay, X0[None], data=ROWS[:1], m=M)
+    assert_fit_is_solo(result, 0, solo(0))
+
+
+# --- fits that fail, and fits that stop -----------------------------------------
+
+def test_a_callback_stopping_some_fits_leaves_the_others():
+    limits = np.where(np.arange(len(ROWS)) % 3 == 0, 6, 0)  # 0: never
+    rows = stopping_rows(ROWS, 0, 9)
+    rows[:, 2 * M + 1] = limits
+    result = leastsq_batch(decay_stopping, X0, data=rows, m=M, threads=2)
+    for k in range(len(ROWS)):
+        if limits[k]:
+            assert result.ier[k] == -1 and result.status[k] == 9
+            assert not result.success[k]
+            assert np.isnan(result.cov_x[k]).all()
+            assert result.message(k).startswith("func returned 9 (not 0)")
+        else:
+            assert result.status[k] == 0
+            assert_fit_is_solo(result, k, solo(k))
+
+
+def test_failed_fits_are_reported_not_raised():
+    result = leastsq_batch(decay, X0, data=ROWS, m=M, maxfev=4)
+    assert (result.ier == 5).all() and not result.success.any()
+    assert result.message(-1) == ("Number of calls to function has reached "
+                                  "maxfev = 4.")
+    improper = leastsq_batch(decay, X0, data=ROWS, m=M, ftol=-1.0)
+    assert (improper.ier == 0).all() and (improper.nfev == 0).all()
+    assert improper.message(0) == "Improper input parameters."
+
+
+def test_non_finite_data_names_the_first_fit():
+    rows = ROWS.copy()
+    rows[7, M + 2] = np.nan
+    rows[9, M] = np.inf
+    with pytest.raises(ValueError, match=r"func\(x0\) must be finite, but "
+                       r"entry 2 of fit 7 is not \(2 fits"):
+        leastsq_batch(decay, X0, data=rows, m=M, threads=2)
+    starts = np.tile(X0, (len(ROWS), 1))
+    starts[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"entry 1 of fit 4 is nan"):
+        leastsq_batch(decay, starts, data=ROWS, m=M)
+    result = leastsq_batch(decay, X0, data=rows, m=M, check_finite=False)
+    assert result.success[0] and not result.success[7]
+
+
+def test_python_exception_names_the_fit():
+    def func(x, row):
+        if row[M] == ROWS[5, M]:
+            raise ZeroDivisionError("bad row")
+        return decay_py(x, row)
+    with pytest.raises(ZeroDivisionError, match="bad row") as caught:
+        leastsq_batch(func, X0, data=ROWS)
+    assert "in fit 5 of 40 (leastsq_batch)" in caught.value.__notes__
+
+
+# --- bad input -------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, error, pattern", [
+    (lambda: leastsq_batch(decay, X0, m=M), ValueError,
+     r"x0 of shape \(3,\) is one start; give data"),
+    (lambda: leastsq_batch(decay, np.ones((5, 3)), data=ROWS, m=M),
+     ValueError, r"data\[0\] has shape \(40, 60\), but x0 of shape \(5, 3\) "
+                 r"gives 5 fits"),
+    (lambda: leastsq_batch(decay, X0, data=ROWS, m=M, diag=np.ones((3, 3))),
+     ValueError, r"diag must have shape \(3,\) or \(40, 3\), not \(3, 3\)"),
+    (lambda: leastsq_batch(decay, X0, data=np.asfortranarray(ROWS), m=M),
+     ValueError, r"must be C-contiguous"),
+    (lambda: leastsq_batch(decay, X0, data=(ROWS, ROWS), m=M), TypeError,
+     r"takes one data array"),
+    (lambda: leastsq_batch(decay, X0, args=(ROWS[0],), data=ROWS, m=M),
+     TypeError, r"not both"),
+    (lambda: leastsq_batch(decay, X0, data=ROWS), TypeError,
+     r"pass m="),
+    (lambda: leastsq_batch(decay, X0, data=ROWS, m=M, threads=0),
+     ValueError, r"threads must be between 1"),
+    (lambda: leastsq_batch(decay_py, X0, data=ROWS, threads=2), ValueError,
+     r"threads applies to compiled callbacks"),
+    (lambda: leastsq_batch(decay_py, X0, data=ROWS, vectorized=True),
+     NotImplementedError, r"vectorized=True"),
+    (lambda: leastsq_batch(decay_py, np.ones((2, 2, 3)), data=ROWS),
+     ValueError, r"x0 must have shape \(K, n\) or \(n,\)"),
+    (lambda: leastsq_batch(decay_py, X0, data=ROWS, progress="yes"),
+     TypeError, r"progress must be True, False or a callable"),
+    (lambda: leastsq_batch(decay, X0, data=ROWS, m=M, Dfun=decay_jac,
+                           col_deriv=True),
+     ValueError, r"col_deriv does not apply"),
+])
+def test_bad_batch_input(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+# --- progress and Ctrl-C ------------------------------------------------------------
+
+@pytest.mark.parametrize("func", [decay, decay_py], ids=["compiled", "plain"])
+def test_progress_callable_ends_with_all_done(func):
+    calls = []
+    leastsq_batch(func, X0, data=ROWS, m=M,
+                  progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (len(ROWS), len(ROWS))
+    assert all(total == len(ROWS) and 0 <= done <= total
+               for done, total in calls)
+
+
+def test_progress_true_writes_a_line_to_stderr(capsys, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain line
+    leastsq_batch(decay, X0, data=ROWS, m=M, progress=True)
+    assert capsys.readouterr().err.endswith(f"leastsq_batch: {len(ROWS)}/"
+                                            f"{len(ROWS)} fits\n")
+
+
+def test_an_exception_in_progress_stops_the_batch():
+    rows = decay_rows(1, seed=4).repeat(200_000, axis=0)
+
+    def progress(done, total):
+        if done < total:
+            raise RuntimeError("enough")
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="enough"):
+        leastsq_batch(decay, X0, data=rows, m=M, threads=2,
+                      progress=progress)
+    assert time.monotonic() - start < 4.0
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signals are delivered to the main thread")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_ctrl_c_stops_a_compiled_batch(threads):
+    rows = decay_rows(1, seed=4).repeat(400_000, axis=0)  # ~10 s of fits
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            leastsq_batch(decay, X0, data=rows, m=M, threads=threads)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 3.0
