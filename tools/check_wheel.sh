@@ -121,6 +121,7 @@ wheel = zipfile.ZipFile(sys.argv[1])
 names = wheel.namelist()
 dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
 required = ["pyminpack/__init__.py", "pyminpack/_version.py", "pyminpack/_leastsq.pyi",
+            "pyminpack/_batch.pyi", "pyminpack/_batch_result.pyi",
             "pyminpack/py.typed", f"{dist_info}/licenses/LICENSE",
             f"{dist_info}/licenses/minpack/LICENSE"]
 missing = [n for n in required if n not in names]
@@ -236,7 +237,7 @@ pip_install "$WORK/venv-numpy2" mypy
 cat > "$WORK/typed_example.py" <<'EOF'
 import numpy as np
 from numpy.typing import NDArray
-from pyminpack import leastsq
+from pyminpack import BatchResult, leastsq, leastsq_batch
 
 t = np.linspace(0.0, 1.0, 5)
 
@@ -251,11 +252,20 @@ nfev: int = info["nfev"]
 fvec: NDArray[np.float64] = info["fvec"]
 first: float = x[0]
 message: str = mesg
+
+def one_fit(p: NDArray[np.float64], row: NDArray[np.float64]) -> NDArray[np.float64]:
+    r: NDArray[np.float64] = p[0] * t - row
+    return r
+
+batch: BatchResult = leastsq_batch(one_fit, [1.0], data=np.ones((3, 5)))
+solutions: NDArray[np.float64] = batch.x
+first_message: str = batch.message(0)
 EOF
 (
     cd "$WORK"
     "$WORK/venv-numpy2/bin/python" -m mypy.stubtest pyminpack._leastsq \
-        || fail "src/pyminpack/_leastsq.pyi does not match _leastsq.py (update the stub)"
+            pyminpack._batch pyminpack._batch_result \
+        || fail "a stub in src/pyminpack/*.pyi does not match its module (update the stub)"
     "$WORK/venv-numpy2/bin/python" -m mypy --strict --no-incremental typed_example.py \
         || fail "the typed example does not type-check"
 )

@@ -36,6 +36,11 @@ class JacobianFunction(Protocol):
 
     def __call__(self, x: _Float64Array, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
 
+# A numba @cfunc, a ctypes function pointer, a PyCapsule or a
+# scipy.LowLevelCallable with the C signature of pyminpack's compiled
+# callbacks (see leastsq's Notes); their types belong to other packages.
+CompiledCallable = Any
+
 @type_check_only
 class InfoDict(TypedDict):
     """``infodict`` of ``full_output``; keys in this order."""
@@ -49,10 +54,10 @@ class InfoDict(TypedDict):
 
 @overload
 def leastsq(
-    func: ResidualFunction,
+    func: ResidualFunction | CompiledCallable,
     x0: ArrayLike,
     args: Any = (),
-    Dfun: JacobianFunction | None = None,
+    Dfun: JacobianFunction | CompiledCallable | None = None,
     full_output: Literal[False, 0] = False,
     col_deriv: int = False,
     ftol: float = 1.49012e-08,
@@ -64,13 +69,14 @@ def leastsq(
     diag: ArrayLike | None = None,
     *,
     check_finite: bool = True,
+    m: int | None = None,
 ) -> tuple[_Float64Array, int]: ...
 @overload
 def leastsq(
-    func: ResidualFunction,
+    func: ResidualFunction | CompiledCallable,
     x0: ArrayLike,
     args: Any,
-    Dfun: JacobianFunction | None,
+    Dfun: JacobianFunction | CompiledCallable | None,
     full_output: Literal[True, 1],
     col_deriv: int = False,
     ftol: float = 1.49012e-08,
@@ -82,13 +88,14 @@ def leastsq(
     diag: ArrayLike | None = None,
     *,
     check_finite: bool = True,
+    m: int | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
-    func: ResidualFunction,
+    func: ResidualFunction | CompiledCallable,
     x0: ArrayLike,
     args: Any = (),
-    Dfun: JacobianFunction | None = None,
+    Dfun: JacobianFunction | CompiledCallable | None = None,
     *,
     full_output: Literal[True, 1],
     col_deriv: int = False,
@@ -100,13 +107,14 @@ def leastsq(
     factor: float = 100,
     diag: ArrayLike | None = None,
     check_finite: bool = True,
+    m: int | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
-    func: ResidualFunction,
+    func: ResidualFunction | CompiledCallable,
     x0: ArrayLike,
     args: Any = (),
-    Dfun: JacobianFunction | None = None,
+    Dfun: JacobianFunction | CompiledCallable | None = None,
     full_output: int = False,
     col_deriv: int = False,
     ftol: float = 1.49012e-08,
@@ -118,6 +126,7 @@ def leastsq(
     diag: ArrayLike | None = None,
     *,
     check_finite: bool = True,
+    m: int | None = None,
 ) -> (
     tuple[_Float64Array, int]
     | tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]
