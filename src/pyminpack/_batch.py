@@ -19,9 +19,9 @@ import numpy as np
 
 from . import _compiled, _minpack
 from ._batch_result import BatchResult
-from ._leastsq import (_FLOAT64_EPSILON, _args_tuple, _as_float64_vector,
-                       _check_n_le_m, _count, _flag, _maxfev, _real,
-                       _require_finite, leastsq)
+from ._leastsq import (_FLOAT64_EPSILON, _args_tuple, _check_n_le_m,
+                       _count, _flag, _maxfev, _real, _run_python)
+from ._messages import SUCCESS
 
 __all__ = ["leastsq_batch"]
 
@@ -308,22 +308,23 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
         rows = tuple(array[k] for array in data)
         diag_k = diag if diag is None or diag.ndim == 1 else diag[k]
         try:
-            xk, cov_k, info, _, ier_k = leastsq(
-                func, x0[k], args + rows, Dfun, True, col_deriv, ftol, xtol,
-                gtol, maxfev, epsfcn, factor, diag_k,
-                check_finite=check_finite, m=m)
+            (xk, fvec, fjac, ipvt, qtf, nfev_k, njev_k, ier_k,
+             _) = _run_python(func, x0[k], args + rows, Dfun, col_deriv, ftol,
+                              xtol, gtol, maxfev, epsfcn, factor, diag_k,
+                              check_finite, m)
         except BaseException as exc:
             _add_note(exc, f"in fit {k} of {count} (leastsq_batch)")
             raise
         x[k] = xk
         ier[k] = ier_k
-        nfev[k] = info["nfev"]
+        nfev[k] = nfev_k
         if njev is not None:
-            njev[k] = info["njev"]
-        fvec = info["fvec"]
+            njev[k] = njev_k
         fnorm[k] = _minpack.enorm(fvec)  # as the compiled engine does
-        if cov_k is not None:
-            cov_x[k] = cov_k
+        if ier_k in SUCCESS:
+            cov_k = _minpack.covariance(fjac, ipvt)  # leastsq's cov_x
+            if cov_k is not None:
+                cov_x[k] = cov_k
         if full_output:
             if kept["fvec"] is None:
                 m_k = fvec.size
@@ -331,8 +332,15 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
                         "fjac": np.zeros((count, n, m_k)),
                         "ipvt": np.zeros((count, n), np.int32),
                         "qtf": np.zeros((count, n))}
-            for key in kept:
-                kept[key][k] = info[key]
+            elif fvec.size != kept["fvec"].shape[1]:
+                raise ValueError(
+                    f"leastsq_batch: with full_output every fit must have "
+                    f"the same number of residuals; fit 0 has "
+                    f"{kept['fvec'].shape[1]}, fit {k} has {fvec.size}")
+            kept["fvec"][k] = fvec
+            kept["fjac"][k] = fjac
+            kept["ipvt"][k] = ipvt
+            kept["qtf"][k] = qtf
         if report is not None and time.monotonic() >= next_report:
             report(k + 1, count)
             next_report = time.monotonic() + _PROGRESS_PERIOD

@@ -220,6 +220,34 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         raise TypeError(f"leastsq: Dfun must be callable or None, not "
                         f"{type(Dfun).__name__}")
     full_output = _flag(full_output, "full_output")
+    (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
+     (ftol, xtol, gtol, maxfev)) = _run_python(
+        func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
+        factor, diag, check_finite, m)
+
+    # The common case, success without full_output, needs no message
+    # (formatting one takes 0.6 us).
+    if ier in SUCCESS and not full_output:
+        return x, ier
+    mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
+    if full_output:
+        infodict = {"fvec": fvec, "nfev": nfev}
+        if njev is not None:
+            infodict["njev"] = njev
+        infodict.update(fjac=fjac, ipvt=ipvt, qtf=qtf)
+        # inv(J^T J) from R and the pivoting, computed in C (lm.c).
+        cov_x = _minpack.covariance(fjac, ipvt) if ier in SUCCESS else None
+        return x, cov_x, infodict, mesg, ier
+    if ier == 0:
+        raise TypeError(mesg)
+    warnings.warn(mesg, RuntimeWarning, stacklevel=2)
+    return x, ier
+
+
+def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
+                epsfcn, factor, diag, check_finite, m):
+    """One fit with Python func/Dfun, checked as leastsq checks it: MINPACK's
+    raw results, and the options as used (for the message)."""
     col_deriv = _flag(col_deriv, "col_deriv")
     check_finite = _flag(check_finite, "check_finite")
     x0 = _as_float64_vector(x0, "x0")
@@ -263,23 +291,8 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
             func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol,
             maxfev, factor, diag)
 
-    # The common case, success without full_output, needs no message
-    # (formatting one takes 0.6 us).
-    if ier in SUCCESS and not full_output:
-        return x, ier
-    mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
-    if full_output:
-        infodict = {"fvec": fvec, "nfev": nfev}
-        if njev is not None:
-            infodict["njev"] = njev
-        infodict.update(fjac=fjac, ipvt=ipvt, qtf=qtf)
-        # inv(J^T J) from R and the pivoting, computed in C (lm.c).
-        cov_x = _minpack.covariance(fjac, ipvt) if ier in SUCCESS else None
-        return x, cov_x, infodict, mesg, ier
-    if ier == 0:
-        raise TypeError(mesg)
-    warnings.warn(mesg, RuntimeWarning, stacklevel=2)
-    return x, ier
+    return (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
+            (ftol, xtol, gtol, maxfev))
 
 
 def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
