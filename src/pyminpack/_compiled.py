@@ -16,6 +16,7 @@ ctypes is imported only when a ctypes object has to be looked at, so
 
 import re
 import sys
+import weakref
 
 import numpy as np
 
@@ -134,10 +135,30 @@ def _capsule(capsule, role):
     return address
 
 
+# The addresses of numba cfuncs already checked, by role, so that a loop
+# of leastsq calls checks a signature once (it costs several microseconds);
+# weak, so an entry goes with its cfunc.  Only cfuncs: their signature is
+# fixed when compiled, while a ctypes pointer's argtypes can be reassigned.
+_CHECKED_CFUNCS = weakref.WeakKeyDictionary()
+
+
+def _cfunc_address(cfunc, role):
+    try:
+        return _CHECKED_CFUNCS[cfunc][role]
+    except (KeyError, TypeError):
+        pass
+    address = _check_ctypes_function(cfunc.ctypes, role)
+    try:
+        _CHECKED_CFUNCS.setdefault(cfunc, {})[role] = address
+    except TypeError:
+        pass  # not weakly referenceable: checked at every call
+    return address
+
+
 def resolve(obj, role):
     """``obj`` (a compiled func or Dfun, ``role`` says which) resolved."""
     if _is_numba_cfunc(obj):
-        return Compiled(_check_ctypes_function(obj.ctypes, role), keep=obj)
+        return Compiled(_cfunc_address(obj, role), keep=obj)
     if _is_ctypes_function(obj):
         return Compiled(_check_ctypes_function(obj, role), keep=obj)
     if _is_capsule(obj):
