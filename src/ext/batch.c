@@ -14,9 +14,9 @@
 #include "covariance.h"
 #include "minpack.h"
 #include "pool.h"
+#include "results.h"
 
 #include <errno.h>
-#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,17 +28,9 @@ typedef struct {
     atomic_long next_fit;
     atomic_long fits_done;
     long count;
-    /* Inputs: x (count, n) starts as x0; diag NULL, (n) or (count, n). */
-    double *x;
-    const double *diag;
-    ptrdiff_t diag_stride;
+    pm_results results;         /* x0 in, everything out */
     char *user_data;            /* fit k gets user_data + k * stride */
     ptrdiff_t user_data_stride;
-    /* Outputs, one row per fit; the last four may be NULL (scratch). */
-    npy_int32 *ier, *nfev, *njev, *status, *nonfinite;
-    double *fnorm, *cov;
-    double *fvec, *fjac, *qtf;
-    npy_int32 *ipvt;
     /* The workers' end, and their failures. */
     pthread_mutex_t lock;
     pthread_cond_t workers_done;
@@ -53,8 +45,8 @@ typedef struct {
 
 /* One thread's scratch space, for what the caller does not keep. */
 typedef struct {
-    double *fvec, *fjac, *qtf, *work, *diag, *covariance;
-    npy_int32 *ipvt;
+    pm_fit_rows rows;           /* used without full_output */
+    double *work, *diag, *covariance;
 } scratch;
 
 static double
@@ -68,13 +60,13 @@ now(void)
 static void
 scratch_free(scratch *s)
 {
-    PyMem_RawFree(s->fvec);
-    PyMem_RawFree(s->fjac);
-    PyMem_RawFree(s->qtf);
+    PyMem_RawFree(s->rows.fvec);
+    PyMem_RawFree(s->rows.fjac);
+    PyMem_RawFree(s->rows.qtf);
+    PyMem_RawFree(s->rows.ipvt);
     PyMem_RawFree(s->work);
     PyMem_RawFree(s->diag);
     PyMem_RawFree(s->covariance);
-    PyMem_RawFree(s->ipvt);
     memset(s, 0, sizeof(*s));
 }
 
@@ -82,16 +74,16 @@ static int
 scratch_init(scratch *s, int m, int n)
 {
     size_t mn = (size_t)m * (size_t)n;
-    s->fvec = PyMem_RawMalloc(((size_t)m + 1) * sizeof(double));
-    s->fjac = PyMem_RawMalloc((mn + 1) * sizeof(double));
-    s->qtf = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
+    s->rows.fvec = PyMem_RawMalloc(((size_t)m + 1) * sizeof(double));
+    s->rows.fjac = PyMem_RawMalloc((mn + 1) * sizeof(double));
+    s->rows.qtf = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
+    s->rows.ipvt = PyMem_RawMalloc(((size_t)n + 1) * sizeof(npy_int32));
     s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
     s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
-    s->ipvt = PyMem_RawMalloc(((size_t)n + 1) * sizeof(npy_int32));
-    if (s->fvec == NULL || s->fjac == NULL || s->qtf == NULL ||
-            s->work == NULL || s->diag == NULL || s->covariance == NULL ||
-            s->ipvt == NULL) {
+    if (s->rows.fvec == NULL || s->rows.fjac == NULL ||
+            s->rows.qtf == NULL || s->rows.ipvt == NULL || s->work == NULL ||
+            s->diag == NULL || s->covariance == NULL) {
         scratch_free(s);
         return -1;
     }
@@ -131,57 +123,35 @@ poll_python(void *context)
     return failed;
 }
 
-static void
-fill_nan(double *out, size_t size)
-{
-    for (size_t i = 0; i < size; i++) {
-        out[i] = NAN;
-    }
-}
-
 /* Run fit k with the scratch space `s`, and write its rows. */
 static void
 run_fit(batch *b, scratch *s, long k, pm_poll_fn *poll)
 {
-    const int m = b->problem.m, n = b->problem.n;
-    const size_t mn = (size_t)m * (size_t)n;
+    const pm_results *r = &b->results;
+    const int n = r->n;
+    pm_fit_rows rows;
+    pm_results_rows(r, k, &s->rows, &rows);
+    pm_fit_rows_clear(&rows, r->m, n);
     pm_compiled_fit fit = {
-        .x = b->x + (size_t)k * n,
+        .x = r->x + (size_t)k * n,
         .diag = s->diag,
-        .mode = b->diag != NULL ? 2 : 1,
+        .mode = r->diag != NULL ? 2 : 1,
         .user_data = b->user_data == NULL ? NULL
                      : b->user_data + k * b->user_data_stride,
-        .fvec = b->fvec != NULL ? b->fvec + (size_t)k * m : s->fvec,
-        .fjac = b->fjac != NULL ? b->fjac + (size_t)k * mn : s->fjac,
-        .qtf = b->qtf != NULL ? b->qtf + (size_t)k * n : s->qtf,
-        .ipvt = b->ipvt != NULL ? b->ipvt + (size_t)k * n : s->ipvt,
+        .fvec = rows.fvec, .fjac = rows.fjac, .qtf = rows.qtf,
+        .ipvt = rows.ipvt,
         .work = s->work,
     };
-    if (b->diag != NULL) {
-        memcpy(s->diag, b->diag + k * b->diag_stride,
+    if (r->diag != NULL) {
+        memcpy(s->diag, r->diag + k * r->diag_stride,
                (size_t)n * sizeof(double));
     }
-    /* As leastsq: a fit MINPACK refuses (ier 0) has zero outputs. */
-    memset(fit.fvec, 0, (size_t)m * sizeof(double));
-    memset(fit.fjac, 0, mn * sizeof(double));
-    memset(fit.qtf, 0, (size_t)n * sizeof(double));
-    memset(fit.ipvt, 0, (size_t)n * sizeof(npy_int32));
-
     pm_compiled_fit_run(&b->problem, &fit, poll, b);
     if (fit.ier == PM_IER_CANCELLED) {
         return;
     }
-    b->ier[k] = fit.ier;
-    b->nfev[k] = fit.nfev;
-    b->njev[k] = fit.njev;
-    b->status[k] = fit.status;
-    b->nonfinite[k] = fit.nonfinite_at;
-    b->fnorm[k] = enorm_(&m, fit.fvec);
-    double *cov = b->cov + (size_t)k * n * n;
-    if (fit.ier < 1 || fit.ier > 4 ||
-            pm_inverse_jtj(fit.fjac, m, n, fit.ipvt, cov, s->covariance)) {
-        fill_nan(cov, (size_t)n * n);
-    }
+    pm_results_store(r, k, &rows, fit.ier, fit.nfev, fit.njev, fit.status,
+                     fit.nonfinite_at, s->covariance);
     atomic_fetch_add(&b->fits_done, 1);
 }
 
@@ -278,107 +248,50 @@ run_batch(batch *b, int threads)
     PyEval_RestoreThread(b->thread_state);
 }
 
-/* A C-contiguous, aligned, native, writeable ndarray of `type` and `size`. */
-static int
-check_array(PyObject *obj, const char *what, int type, npy_intp size,
-            int may_be_none)
-{
-    if (obj == Py_None && may_be_none) {
-        return 0;
-    }
-    PyArrayObject *array = (PyArrayObject *)obj;
-    if (!PyArray_CheckExact(obj) || PyArray_TYPE(array) != type ||
-            !PyArray_ISCARRAY(array) || !PyArray_ISNOTSWAPPED(array) ||
-            PyArray_SIZE(array) != size) {
-        PyErr_Format(PyExc_TypeError,
-                     "_minpack: %s must be a writeable C-contiguous %s ndarray "
-                     "of %zd elements", what,
-                     type == NPY_DOUBLE ? "float64" : "int32",
-                     (Py_ssize_t)size);
-        return -1;
-    }
-    return 0;
-}
-
-static void *
-data_or_null(PyObject *obj)
-{
-    return obj == Py_None ? NULL : PyArray_DATA((PyArrayObject *)obj);
-}
-
 PyObject *
 pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
 {
     unsigned long long func_address, jac_address, user_data_address;
     Py_ssize_t user_data_stride;
-    PyObject *x, *diag, *progress;
-    PyObject *ier, *nfev, *njev, *status, *nonfinite, *fnorm, *cov;
-    PyObject *fvec, *fjac, *ipvt, *qtf;
+    PyObject *x, *diag, *progress, *outputs;
     int m, n, maxfev, check_finite, threads;
     double ftol, xtol, gtol, epsfcn, factor;
-    if (!PyArg_ParseTuple(args, "KKOOKniiddd" "iddpiO" "(OOOOOOOOOOO)"
-                          ":batch_compiled", &func_address, &jac_address, &x,
-                          &diag, &user_data_address, &user_data_stride, &m,
-                          &n, &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
-                          &check_finite, &threads, &progress, &ier, &nfev,
-                          &njev, &status, &nonfinite, &fnorm, &cov, &fvec,
-                          &fjac, &ipvt, &qtf)) {
+    if (!PyArg_ParseTuple(args, "KKOOKniiddd" "iddpiOO!:batch_compiled",
+                          &func_address, &jac_address, &x, &diag,
+                          &user_data_address, &user_data_stride, &m, &n,
+                          &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
+                          &check_finite, &threads, &progress, &PyTuple_Type,
+                          &outputs)) {
         return NULL;
     }
-    if (func_address == 0 || m < 1 || n < 0 || threads < 1) {
+    if (func_address == 0 || threads < 1) {
         PyErr_SetString(PyExc_ValueError,
-                        "_minpack: batch_compiled needs a func address, "
-                        "m >= 1, n >= 0 and threads >= 1");
+                        "_minpack: batch_compiled needs a func address and "
+                        "threads >= 1");
         return NULL;
     }
-    if (!PyArray_CheckExact(x) || PyArray_NDIM((PyArrayObject *)x) != 2 ||
-            PyArray_DIM((PyArrayObject *)x, 1) != n) {
+    batch b = {
+        .user_data = (char *)(uintptr_t)user_data_address,
+        .user_data_stride = user_data_stride,
+        .progress = progress == Py_None ? NULL : progress,
+    };
+    if (pm_results_init(&b.results, x, diag, outputs, m) < 0) {
+        return NULL;
+    }
+    if (b.results.n != n) {
         PyErr_SetString(PyExc_TypeError, "_minpack: x must be (K, n)");
         return NULL;
     }
-    npy_intp count = PyArray_DIM((PyArrayObject *)x, 0);
-    npy_intp diag_size = diag != Py_None && PyArray_Check(diag)
-                         ? PyArray_SIZE((PyArrayObject *)diag) : n;
-    if (check_array(x, "x", NPY_DOUBLE, count * n, 0) < 0 ||
-            check_array(diag, "diag", NPY_DOUBLE,
-                        diag_size == n ? n : count * n, 1) < 0 ||
-            check_array(ier, "ier", NPY_INT32, count, 0) < 0 ||
-            check_array(nfev, "nfev", NPY_INT32, count, 0) < 0 ||
-            check_array(njev, "njev", NPY_INT32, count, 0) < 0 ||
-            check_array(status, "status", NPY_INT32, count, 0) < 0 ||
-            check_array(nonfinite, "nonfinite", NPY_INT32, count, 0) < 0 ||
-            check_array(fnorm, "fnorm", NPY_DOUBLE, count, 0) < 0 ||
-            check_array(cov, "cov", NPY_DOUBLE, count * n * n, 0) < 0 ||
-            check_array(fvec, "fvec", NPY_DOUBLE, count * m, 1) < 0 ||
-            check_array(fjac, "fjac", NPY_DOUBLE, count * m * n, 1) < 0 ||
-            check_array(ipvt, "ipvt", NPY_INT32, count * n, 1) < 0 ||
-            check_array(qtf, "qtf", NPY_DOUBLE, count * n, 1) < 0) {
-        return NULL;
-    }
-    if (count == 0) {
+    if (b.results.count == 0) {
         Py_RETURN_NONE;
     }
-    batch b = {
-        .problem = {
-            .func = (pm_residual_fn *)(uintptr_t)func_address,
-            .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
-            .m = m, .n = n, .ftol = ftol, .xtol = xtol, .gtol = gtol,
-            .epsfcn = epsfcn, .factor = factor, .maxfev = maxfev,
-            .check_finite = check_finite,
-        },
-        .count = (long)count,
-        .x = data_or_null(x),
-        .diag = data_or_null(diag),
-        .diag_stride = diag_size == n ? 0 : n,
-        .user_data = (char *)(uintptr_t)user_data_address,
-        .user_data_stride = user_data_stride,
-        .ier = data_or_null(ier), .nfev = data_or_null(nfev),
-        .njev = data_or_null(njev), .status = data_or_null(status),
-        .nonfinite = data_or_null(nonfinite), .fnorm = data_or_null(fnorm),
-        .cov = data_or_null(cov), .fvec = data_or_null(fvec),
-        .fjac = data_or_null(fjac), .ipvt = data_or_null(ipvt),
-        .qtf = data_or_null(qtf),
-        .progress = progress == Py_None ? NULL : progress,
+    b.count = b.results.count;
+    b.problem = (pm_compiled_problem){
+        .func = (pm_residual_fn *)(uintptr_t)func_address,
+        .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
+        .m = m, .n = n, .ftol = ftol, .xtol = xtol, .gtol = gtol,
+        .epsfcn = epsfcn, .factor = factor, .maxfev = maxfev,
+        .check_finite = check_finite,
     };
     b.problem.cancel = &b.cancel;
     atomic_init(&b.cancel, 0);
@@ -389,7 +302,7 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
             pthread_cond_init(&b.workers_done, NULL) != 0) {
         return PyErr_NoMemory();
     }
-    run_batch(&b, threads > count ? (int)count : threads);
+    run_batch(&b, threads > b.count ? (int)b.count : threads);
     pthread_cond_destroy(&b.workers_done);
     pthread_mutex_destroy(&b.lock);
     if (b.python_error) {

@@ -217,6 +217,16 @@ as_float64_array(PyObject *output, PyObject *callable, const char *role,
     return converted;
 }
 
+PyArrayObject *
+pm_as_float64(PyObject *output, PyObject *callable, const char *role)
+{
+    PyArrayObject *array = as_float64_array(output, callable, role, 0, NULL);
+    if (array != NULL && check_before_copy(array) < 0) {
+        Py_CLEAR(array);
+    }
+    return array;
+}
+
 /* True for an array we can copy from as it is: the common case, checked first. */
 static int
 is_plain_float64_vector(PyObject *output)
@@ -315,8 +325,8 @@ pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m, double *fvec)
  * one memcpy; otherwise the copy transposes, tile by tile, so that the rows
  * read and the columns written stay in cache even for 10^4 x 10^2 arrays.
  */
-static void
-copy_to_column_major(double *fjac, const char *src, npy_intp m, npy_intp n,
+void
+pm_copy_to_column_major(double *fjac, const char *src, npy_intp m, npy_intp n,
                      npy_intp row_stride, npy_intp col_stride)
 {
     if (row_stride == (npy_intp)sizeof(double)) {
@@ -409,14 +419,14 @@ pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
         npy_intp stride1 = PyArray_STRIDE(array, 1);
         /* Row stride and column stride of J itself, whichever way it came. */
         if (col_deriv) {
-            copy_to_column_major(fjac, data, m, n, stride1, stride0);
+            pm_copy_to_column_major(fjac, data, m, n, stride1, stride0);
         }
         else {
-            copy_to_column_major(fjac, data, m, n, stride0, stride1);
+            pm_copy_to_column_major(fjac, data, m, n, stride0, stride1);
         }
     }
     else if ((m == 1 || n == 1) && is_vector_of(array, m * n, &stride)) {
-        copy_to_column_major(fjac, data, m * n, 1, stride, 0);
+        pm_copy_to_column_major(fjac, data, m * n, 1, stride, 0);
     }
     else {
         raise_jacobian_shape_error(jac, array, rows, cols);

@@ -42,4 +42,20 @@ int pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m,
 int pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
                      int col_deriv, double *fjac);
 
+/*
+ * Output converted to a base-class ndarray of aligned, native float64s,
+ * any shape and strides (only safe casts; errors name `role`, "func" or
+ * "Dfun").  For the vectorized batch, which checks the shape itself.
+ */
+PyArrayObject *pm_as_float64(PyObject *output, PyObject *callable,
+                             const char *role);
+
+/*
+ * fjac[i + j*m] = J[i, j], where J[i, j] lives at src + i*row_stride +
+ * j*col_stride bytes.
+ */
+void pm_copy_to_column_major(double *fjac, const char *src, npy_intp m,
+                             npy_intp n, npy_intp row_stride,
+                             npy_intp col_stride);
+
 #endif /* PYMINPACK_CONVERT_H */

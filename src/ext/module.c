@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "lm.h"
+#include "vectorized.h"
 #include "minpack.h"
 
 PyDoc_STRVAR(lmdif_doc,
@@ -56,6 +57,15 @@ PyDoc_STRVAR(batch_compiled_doc,
 "ipvt, qtf), arrays the caller made (the last four may be None).\n"
 "Returns the number of fits done.  Private: use pyminpack.leastsq_batch.");
 
+PyDoc_STRVAR(batch_vectorized_doc,
+"batch_vectorized(func, jac, args, data, x, diag, m, col_deriv, ftol, xtol,\n"
+"                 gtol, maxfev, epsfcn, factor, check_finite, slots,\n"
+"                 progress, outputs)\n"
+"--\n\n"
+"Run K fits, each its own MINPACK on a fiber, at most `slots` at a time;\n"
+"func(X, *args, *(d[fits] for d in data)) evaluates all fits waiting.\n"
+"x and outputs as for batch_compiled.  Private: use pyminpack.leastsq_batch.");
+
 PyDoc_STRVAR(capsule_address_doc,
 "capsule_address(capsule)\n"
 "--\n\n"
@@ -75,6 +85,8 @@ static PyMethodDef minpack_methods[] = {
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},
     {"batch_compiled", pm_batch_compiled, METH_VARARGS, batch_compiled_doc},
     {"enorm", pm_enorm, METH_O, enorm_doc},
+    {"batch_vectorized", pm_batch_vectorized, METH_VARARGS,
+     batch_vectorized_doc},
     {"capsule_address", pm_capsule_address, METH_O, capsule_address_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -1,10 +1,13 @@
 """``leastsq_batch``: many independent fits, each its own MINPACK run.
 
-Two kinds of func (a third, ``vectorized=True``, is planned):
+Three kinds of func:
 
 - compiled callbacks (see ``_compiled``): the fits run on a pool of C
   threads, the GIL released throughout; fit k gets the address of row k
   of ``data`` as its ``user_data``;
+- ``vectorized=True``: a numpy ``func(X, *args, *data_rows)`` for the k
+  fits waiting now (X of shape (k, n)); each fit runs its own MINPACK on a
+  fiber (see src/ext/vectorized.c);
 - a plain Python ``func(x, *args, *data_rows)``: one fit after another in
   the calling thread, exactly ``leastsq`` on each.
 
@@ -18,9 +21,10 @@ import time
 import numpy as np
 
 from . import _compiled, _minpack
-from ._batch_result import BatchResult
-from ._leastsq import (_FLOAT64_EPSILON, _args_tuple, _check_n_le_m,
-                       _count, _flag, _maxfev, _real, _run_python)
+from ._batch_result import BatchResult, result_arrays
+from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, _args_tuple,
+                       _check_n_le_m, _count, _flag, _maxfev, _real,
+                       _run_python)
 from ._messages import SUCCESS
 
 __all__ = ["leastsq_batch"]
@@ -71,7 +75,14 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         one C-contiguous array (rows of any dtype) and fit k's
         ``user_data`` is the address of its row k.
     vectorized : bool, optional
-        Not yet available (raises NotImplementedError).
+        True for a numpy ``func(X, *args, *data_rows)`` that evaluates the
+        k fits waiting now: X has shape (k, n), each data array comes as
+        its k matching rows, and the result has shape (k, m).  ``Dfun``
+        likewise returns (k, m, n), or (k, n, m) with `col_deriv`.  Every
+        fit runs its own MINPACK to its own end (no lockstep, no evaluation
+        of a fit that has finished); func is called once for all fits
+        waiting, k varying from call to call (at most 1024), plus once on
+        fit 0 alone first, to learn m and the output dtype.
     col_deriv, ftol, xtol, gtol, maxfev, epsfcn, factor, check_finite
         As in ``leastsq``, for every fit.
     diag : array_like, shape (n,) or (K, n), optional
@@ -110,9 +121,7 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     KeyboardInterrupt
         Ctrl-C stops a compiled batch within a fraction of a second.
     """
-    if _flag(vectorized, "vectorized"):
-        raise NotImplementedError("leastsq_batch: vectorized=True is not "
-                                  "available yet")
+    vectorized = _flag(vectorized, "vectorized")
     compiled = _compiled.is_compiled(func)
     if compiled != (Dfun is not None and _compiled.is_compiled(Dfun)) and \
             Dfun is not None:
@@ -125,6 +134,18 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     check_finite = _flag(check_finite, "check_finite")
     diag = _diags(diag, count, n)
     report = _progress(progress)
+    if vectorized:
+        if compiled or (Dfun is not None and _compiled.is_compiled(Dfun)):
+            raise TypeError("leastsq_batch: vectorized=True takes Python "
+                            "(numpy) functions, not compiled callables")
+        if threads is not None and threads != 1:
+            raise ValueError("leastsq_batch: threads applies to compiled "
+                             "callbacks; a vectorized batch runs in the "
+                             "calling thread (threads=None or 1)")
+        return _batch_vectorized(func, Dfun, x0, _args_tuple(args), data,
+                                 count, n, m, col_deriv, ftol, xtol, gtol,
+                                 maxfev, epsfcn, factor, diag, full_output,
+                                 check_finite, report)
     if compiled:
         return _batch_compiled(func, Dfun, x0, args, data, count, n, m,
                                col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
@@ -273,6 +294,68 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
         check_finite=check_finite, threads=threads, progress=report,
         full_output=full_output)
     del keep  # the data was alive until here
+    return _result(x0, results, Dfun, dict(ftol=ftol, xtol=xtol, gtol=gtol,
+                                           maxfev=maxfev), report, count)
+
+
+# Fits in flight in a vectorized batch: each has a fiber (64 KiB of address
+# space, a few KiB touched) and work space; func sees up to this many rows.
+_VECTORIZED_SLOTS = 1024
+
+
+def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
+                      ftol, xtol, gtol, maxfev, epsfcn, factor, diag,
+                      full_output, check_finite, report):
+    """Every fit its own MINPACK, one call of func for all fits waiting."""
+    if not callable(func):
+        raise TypeError(f"leastsq_batch: func must be callable, not "
+                        f"{type(func).__name__}")
+    if Dfun is not None and not callable(Dfun):
+        raise TypeError(f"leastsq_batch: Dfun must be callable or None, not "
+                        f"{type(Dfun).__name__}")
+    col_deriv = _flag(col_deriv, "col_deriv")
+    if check_finite:
+        _check_starts_finite(x0)
+    ftol = _real(ftol, "ftol")
+    xtol = _real(xtol, "xtol")
+    gtol = _real(gtol, "gtol")
+    factor = _real(factor, "factor", finite=True)
+    maxfev = _maxfev(maxfev, n, Dfun is None)
+    if Dfun is None and epsfcn is not None:
+        epsfcn = _real(epsfcn, "epsfcn", finite=True)
+    data = tuple(np.asarray(d) for d in data)
+    options = dict(ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
+    if count == 0:
+        m = 1 if m is None else _count(m, "m")
+        empty, _ = result_arrays(0, m, n, full_output)
+        return _result(x0, empty, Dfun, options, report, 0)
+    # One call on fit 0 alone gives m and the output dtype, as leastsq's
+    # evaluation at x0 does.
+    probe = np.asarray(func(x0[:1].copy(), *args, *(d[:1] for d in data)))
+    if probe.ndim != 2 or probe.shape[0] != 1:
+        raise ValueError(f"leastsq_batch: a vectorized func must return an "
+                         f"array of shape (k, m) for k fits; for one fit it "
+                         f"returned shape {probe.shape}")
+    if m is not None and _count(m, "m") != probe.shape[1]:
+        raise ValueError(f"leastsq_batch: m={m} but func returned "
+                         f"{probe.shape[1]} residuals per fit")
+    m = probe.shape[1]
+    _check_n_le_m(n, m)
+    if Dfun is None and epsfcn is None:
+        epsfcn = _EPSILON_OF.get(probe.dtype, _FLOAT64_EPSILON)
+    elif Dfun is not None:
+        epsfcn = _FLOAT64_EPSILON  # unused by lmder
+    results, outputs = result_arrays(count, m, n, full_output)
+    _minpack.batch_vectorized(
+        func, Dfun, args, data, x0, diag, m, col_deriv, ftol, xtol, gtol,
+        maxfev, epsfcn, factor, check_finite, _VECTORIZED_SLOTS, report,
+        outputs)
+    return _result(x0, results, Dfun, options, report, count)
+
+
+def _result(x, results, Dfun, options, report, count):
+    """The BatchResult of an engine's arrays (raising for a non-finite
+    f(x0) when check_finite found one)."""
     nonfinite = results.pop("nonfinite")
     bad = np.flatnonzero(nonfinite >= 0)
     if bad.size:
@@ -285,8 +368,7 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
         report(count, count)
     if Dfun is None:
         results["njev"] = None
-    return BatchResult(x=x0, **results, options=dict(
-        ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev))
+    return BatchResult(x=x, **results, options=options)
 
 
 def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,

@@ -4,7 +4,30 @@ import numpy as np
 
 from ._messages import message
 
-__all__ = ["BatchResult"]
+__all__ = ["BatchResult", "result_arrays"]
+
+_OUTPUTS = ("ier", "nfev", "njev", "status", "nonfinite", "fnorm", "cov_x",
+            "fvec", "fjac", "ipvt", "qtf")
+
+
+def result_arrays(count, m, n, full_output):
+    """The arrays the C engines fill, by name, and as the tuple they take
+    (ier, nfev, njev, status, nonfinite, fnorm, cov_x, then fvec, fjac,
+    ipvt, qtf or four Nones).  Zeros: a fit never run keeps them."""
+    arrays = {
+        "ier": np.zeros(count, np.int32),
+        "nfev": np.zeros(count, np.int32),
+        "njev": np.zeros(count, np.int32),
+        "status": np.zeros(count, np.int32),
+        "nonfinite": np.full(count, -1, np.int32),
+        "fnorm": np.zeros(count),
+        "cov_x": np.zeros((count, n, n)),
+    }
+    if full_output:
+        arrays.update(fvec=np.zeros((count, m)), fjac=np.zeros((count, n, m)),
+                      ipvt=np.zeros((count, n), np.int32),
+                      qtf=np.zeros((count, n)))
+    return arrays, tuple(arrays.get(name) for name in _OUTPUTS)
 
 
 class BatchResult:

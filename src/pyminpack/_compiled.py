@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from . import _minpack
+from ._batch_result import result_arrays
 
 __all__ = ["RESIDUAL_SIGNATURE", "JACOBIAN_SIGNATURE", "Compiled",
            "is_compiled", "resolve", "user_data_address"]
@@ -237,24 +238,9 @@ def run(func, jac, x, *, m, diag, user_data, user_data_stride, ftol, xtol,
     """Run the fits of ``x`` (K, n), a copy of the starts that becomes the
     solutions, with resolved compiled callbacks: a dict of result arrays."""
     count, n = x.shape
-    results = {
-        "ier": np.zeros(count, np.int32),
-        "nfev": np.zeros(count, np.int32),
-        "njev": np.zeros(count, np.int32),
-        "status": np.zeros(count, np.int32),
-        "nonfinite": np.full(count, -1, np.int32),
-        "fnorm": np.zeros(count),
-        "cov_x": np.zeros((count, n, n)),
-    }
-    extra = (None, None, None, None)
-    if full_output:
-        extra = (np.zeros((count, m)), np.zeros((count, n, m)),
-                 np.zeros((count, n), np.int32), np.zeros((count, n)))
-        results.update(zip(("fvec", "fjac", "ipvt", "qtf"), extra))
+    results, outputs = result_arrays(count, m, n, full_output)
     _minpack.batch_compiled(
         func.address, 0 if jac is None else jac.address, x, diag, user_data,
         user_data_stride, m, n, ftol, xtol, gtol, maxfev, epsfcn, factor,
-        check_finite, threads, progress,
-        (results["ier"], results["nfev"], results["njev"], results["status"],
-         results["nonfinite"], results["fnorm"], results["cov_x"]) + extra)
+        check_finite, threads, progress, outputs)
     return results

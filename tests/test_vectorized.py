@@ -1,0 +1,345 @@
+"""leastsq_batch(vectorized=True): each fit its own MINPACK (on a fiber of
+its own), one call of a numpy func for all the fits waiting.  Fit k must
+give the bits of leastsq on fit k with the 1-D version of the model."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from pyminpack import leastsq, leastsq_batch
+
+M = 40
+T = np.linspace(0.0, 4.0, M)
+X0 = np.array([1.0, 1.0, 0.0])
+
+
+def curves(count, seed=0, hard_every=0):
+    """Decay curves; every `hard_every`-th one far from x0 (many iterations)."""
+    rng = np.random.default_rng(seed)
+    a = 1.5 + rng.random((count, 1))
+    b = 0.5 + rng.random((count, 1))
+    if hard_every:
+        a[::hard_every] *= 40.0
+        b[::hard_every] *= 6.0
+    return a * np.exp(-b * T) + 0.3 + 0.01 * rng.standard_normal((count, M))
+
+
+Y = curves(300, hard_every=7)
+
+
+# The hard fits' trial steps overflow exp: as leastsq, MINPACK copes.
+@np.errstate(over="ignore", invalid="ignore")
+def model(X, y):
+    return X[:, 0:1] * np.exp(-X[:, 1:2] * T) + X[:, 2:3] - y
+
+
+@np.errstate(over="ignore", invalid="ignore")
+def model_jac(X, y):
+    e = np.exp(-X[:, 1:2] * T)
+    return np.stack([e, -X[:, 0:1] * T * e, np.ones_like(e)], axis=2)
+
+
+def one(x, y):
+    return model(x[None], y[None])[0]
+
+
+def one_jac(x, y):
+    return model_jac(x[None], y[None])[0]
+
+
+def test_numpy_exp_is_the_same_on_a_block_and_row_by_row():
+    # The bit-identity below rests on this; a numpy that broke it would be
+    # caught here first.
+    rng = np.random.default_rng(9)
+    block = -rng.random((257, M)) * 7.0
+    rows = np.array([np.exp(row) for row in block])
+    np.testing.assert_array_equal(np.exp(block), rows)
+
+
+def assert_fit_is_leastsq(result, k, expected, jac=False):
+    x, cov_x, info, mesg, ier = expected
+    assert result.ier[k] == ier, k
+    np.testing.assert_array_equal(result.x[k], x)
+    assert result.nfev[k] == info["nfev"]
+    if jac:
+        assert result.njev[k] == info["njev"]
+    if cov_x is None:
+        assert np.isnan(result.cov_x[k]).all()
+    else:
+        np.testing.assert_array_equal(result.cov_x[k], cov_x)
+    if result.fvec is not None:
+        for key in ("fvec", "fjac", "ipvt", "qtf"):
+            np.testing.assert_array_equal(getattr(result, key)[k], info[key])
+    assert result.message(k) == mesg
+
+
+@pytest.mark.parametrize("jac, col_deriv", [(False, False), (True, False),
+                                            (True, True)])
+def test_fit_k_is_leastsq_on_fit_k(jac, col_deriv):
+    dfun = None
+    one_dfun = None
+    if jac:
+        dfun = (lambda X, y: np.ascontiguousarray(
+            model_jac(X, y).transpose(0, 2, 1))) if col_deriv else model_jac
+        one_dfun = (lambda x, y: one_jac(x, y).T.copy()) if col_deriv \
+            else one_jac
+    result = leastsq_batch(model, X0, Dfun=dfun, data=Y, vectorized=True,
+                           col_deriv=col_deriv, full_output=True)
+    nfev = []
+    for k in range(len(Y)):
+        expected = leastsq(one, X0, args=(Y[k],), Dfun=one_dfun,
+                           full_output=True, col_deriv=col_deriv)
+        assert_fit_is_leastsq(result, k, expected, jac=jac)
+        nfev.append(expected[2]["nfev"])
+    # The fits really took very different numbers of evaluations.
+    assert max(nfev) > 3 * min(nfev)
+
+
+def test_fits_that_stop_at_maxfev_and_meet_nan():
+    def guarded(X, y):
+        # NaN where a trial step makes b negative: MINPACK backs off.
+        with np.errstate(invalid="ignore"):
+            return X[:, 0:1] * np.exp(-np.sqrt(X[:, 1:2]) ** 2 * T) \
+                + X[:, 2:3] - y
+    result = leastsq_batch(guarded, X0, data=Y, vectorized=True, maxfev=30)
+    assert (result.ier == 5).any() and result.success.any()
+    for k in range(0, len(Y), 3):
+        with np.errstate(invalid="ignore"), \
+                pytest.warns(RuntimeWarning) if result.ier[k] == 5 else \
+                _nothing():
+            x, ier = leastsq(lambda x, y: guarded(x[None], y[None])[0], X0,
+                             args=(Y[k],), maxfev=30)
+        np.testing.assert_array_equal(result.x[k], x)
+        assert result.ier[k] == ier
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_func_sees_fewer_rows_as_fits_finish():
+    rows = []
+
+    def recording(X, y):
+        assert X.shape[0] == y.shape[0]
+        rows.append(X.shape[0])
+        return model(X, y)
+    y = curves(3000, seed=3, hard_every=5)
+    result = leastsq_batch(recording, X0, data=y, vectorized=True)
+    assert max(rows) == 1024          # the bound on fits in flight
+    assert min(rows) < 1024 and rows[-1] < rows[len(rows) // 2]
+    # About the largest nfev per wave of fits, far below their sum.
+    assert len(rows) < result.nfev.sum() / 100
+    assert len(rows) >= result.nfev.max()
+
+
+def test_shared_args_and_several_data_arrays():
+    scale = np.linspace(1.0, 2.0, len(Y))
+
+    def scaled(X, factor, y, s):
+        assert s.shape == (X.shape[0],)
+        return factor * s[:, None] * model(X, y)
+    result = leastsq_batch(scaled, X0, args=(3.0,), data=(Y, scale),
+                           vectorized=True)
+    for k in range(0, len(Y), 29):
+        x, ier = leastsq(lambda x, y, s: scaled(x[None], 3.0, y[None],
+                                                 np.array([s]))[0],
+                         X0, args=(Y[k], scale[k]))
+        np.testing.assert_array_equal(result.x[k], x)
+
+
+def test_zero_and_one_fit():
+    empty = leastsq_batch(model, np.empty((0, 3)), data=Y[:0],
+                          vectorized=True)
+    assert len(empty) == 0 and empty.x.shape == (0, 3)
+    single = leastsq_batch(model, X0, data=Y[:1], vectorized=True)
+    np.testing.assert_array_equal(single.x[0],
+                                  leastsq(one, X0, args=(Y[0],))[0])
+
+
+def test_float32_output_sets_epsfcn_as_leastsq_does():
+    def model32(X, y):
+        return model(X, y).astype(np.float32)
+    y = curves(20, seed=4)
+    result = leastsq_batch(model32, X0, data=y, vectorized=True)
+    for k in range(20):
+        x, ier = leastsq(lambda x, y: model32(x[None], y[None])[0], X0,
+                         args=(y[k],))
+        np.testing.assert_array_equal(result.x[k], x)
+
+
+# --- errors ---------------------------------------------------------------------
+
+def test_exception_at_the_first_call():
+    def failing(X, y):
+        raise ZeroDivisionError("at once")
+    with pytest.raises(ZeroDivisionError, match="at once"):
+        leastsq_batch(failing, X0, data=Y, vectorized=True)
+
+
+@pytest.mark.parametrize("when", [1, 2, 9])
+def test_exception_mid_batch_names_the_fits(when):
+    calls = [0]
+
+    def failing(X, y):
+        calls[0] += 1
+        if calls[0] == when + 1:  # +1: the call on fit 0 that learns m
+            raise ZeroDivisionError("mid-batch")
+        return model(X, y)
+    with pytest.raises(ZeroDivisionError, match="mid-batch") as caught:
+        leastsq_batch(failing, X0, data=Y, vectorized=True)
+    assert any(note.startswith("in leastsq_batch(vectorized=True), "
+                               "evaluating 300 fits: [0, 1, 2, 3, 4, 5, 6, "
+                               "7, 8, 9] and more")
+               for note in caught.value.__notes__)
+
+
+def test_exception_from_one_row():
+    bad = Y[17, 0]
+
+    def failing(X, y):
+        if (y[:, 0] == bad).any() and X.shape[0] > 1:
+            raise ValueError("row 17")
+        return model(X, y)
+    with pytest.raises(ValueError, match="row 17") as caught:
+        leastsq_batch(failing, X0, data=Y, vectorized=True)
+    assert "evaluating 300 fits: [0, 1," in caught.value.__notes__[-1]
+
+
+@pytest.mark.parametrize("shape, pattern", [
+    (lambda k: (k, M + 1), r"func returned an array of shape \(\d+, 41\) for "
+                           r"\d+ fits; it must be \(\d+, 40\)"),
+    (lambda k: (k + 1, M), r"for \d+ fits"),
+    (lambda k: (k * M,), r"func returned an array of shape"),
+])
+def test_wrong_output_shape_mid_batch(shape, pattern):
+    calls = [0]
+
+    def wrong(X, y):
+        calls[0] += 1
+        if calls[0] < 3:
+            return model(X, y)
+        return np.zeros(shape(X.shape[0]))
+    with pytest.raises(ValueError, match=pattern):
+        leastsq_batch(wrong, X0, data=Y, vectorized=True)
+
+
+def test_wrong_jacobian_shape_and_first_call_shape():
+    with pytest.raises(ValueError, match=r"Dfun returned an array of shape "
+                       r"\(\d+, 3, 40\) for \d+ fits; it must be "
+                       r"\(\d+, 40, 3\)"):
+        leastsq_batch(model, X0, data=Y, vectorized=True,
+                      Dfun=lambda X, y: model_jac(X, y).transpose(0, 2, 1))
+    with pytest.raises(ValueError, match=r"must return an array of shape "
+                       r"\(k, m\) for k fits; for one fit it returned shape "
+                       r"\(40,\)"):
+        leastsq_batch(lambda X, y: model(X, y)[0], X0, data=Y,
+                      vectorized=True)
+    with pytest.raises(TypeError, match=r"must return real numbers"):
+        calls = [0]
+
+        def complex_later(X, y):
+            calls[0] += 1
+            return model(X, y) + (0j if calls[0] > 2 else 0)
+        leastsq_batch(complex_later, X0, data=Y, vectorized=True)
+
+
+def test_non_finite_start_residuals_name_the_first_fit():
+    y = Y.copy()
+    y[11, 3] = np.nan
+    with pytest.raises(ValueError, match=r"entry 3 of fit 11 is not"):
+        leastsq_batch(model, X0, data=y, vectorized=True)
+    result = leastsq_batch(model, X0, data=y, vectorized=True,
+                           check_finite=False)
+    assert not result.success[11] and result.success[10]
+
+
+def test_failed_batches_leave_no_memory_behind():
+    import resource
+
+    def failing_late(X, y, calls=[0]):  # noqa: B006 - a counter on purpose
+        calls[0] += 1
+        if calls[0] % 6 == 0:
+            raise RuntimeError("late")
+        return model(X, y)
+    y = curves(2000, seed=5)
+    for _ in range(3):  # warm up
+        with pytest.raises(RuntimeError):
+            leastsq_batch(failing_late, X0, data=y, vectorized=True)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(40):
+        with pytest.raises(RuntimeError):
+            leastsq_batch(failing_late, X0, data=y, vectorized=True)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 20_000  # 40 batches of 1,024 fibers each, freed
+
+
+# --- Ctrl-C, nesting, threads -------------------------------------------------------
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signals are delivered to the main thread")
+def test_ctrl_c_stops_a_vectorized_batch():
+    def slow(X, y):
+        time.sleep(0.01)
+        return model(X, y)
+    y = curves(20_000, seed=6)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            leastsq_batch(slow, X0, data=y, vectorized=True)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 5.0
+
+
+def test_leastsq_and_a_batch_inside_a_vectorized_func():
+    inner = []
+
+    def nesting(X, y):
+        inner.append(leastsq(one, X0, args=(Y[0],))[0])
+        nested = leastsq_batch(model, X0, data=Y[:5], vectorized=True)
+        inner.append(nested.x[4])
+        return model(X, y)
+    result = leastsq_batch(nesting, X0, data=Y[:50], vectorized=True)
+    alone = leastsq_batch(model, X0, data=Y[:50], vectorized=True)
+    np.testing.assert_array_equal(result.x, alone.x)
+    np.testing.assert_array_equal(inner[0], leastsq(one, X0,
+                                                    args=(Y[0],))[0])
+    np.testing.assert_array_equal(inner[1], alone.x[4])
+
+
+def test_two_batches_in_two_threads():
+    y = curves(2000, seed=8, hard_every=3)
+    alone = leastsq_batch(model, X0, data=y, vectorized=True)
+    results = [None, None]
+
+    def run(k):
+        results[k] = leastsq_batch(model, X0, data=y, vectorized=True)
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        np.testing.assert_array_equal(result.x, alone.x)
+        np.testing.assert_array_equal(result.nfev, alone.nfev)
+
+
+def test_bad_vectorized_input():
+    from compiled_problems import decay
+    with pytest.raises(TypeError, match="not compiled callables"):
+        leastsq_batch(decay, X0, data=Y, vectorized=True, m=M)
+    with pytest.raises(ValueError, match="runs in the calling thread"):
+        leastsq_batch(model, X0, data=Y, vectorized=True, threads=2)
+    with pytest.raises(ValueError, match=r"m=3 but func returned 40"):
+        leastsq_batch(model, X0, data=Y, vectorized=True, m=3)
