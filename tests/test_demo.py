@@ -26,6 +26,16 @@ def test_demo_reports_the_users_guide_solution_for_both_solvers():
     assert "nfev = 21\n" in out and "nfev = 6, njev = 5" in out
     assert out.count("ier = 1: Both actual and predicted") == 2
     assert out.count("+/- ") == 6
+    assert "10,000 noisy curves y = a*exp(-b*t) + c" in out
+    assert "10,000 converged" in out
+    assert re.search(r"speed-up \d+\.\dx; the first 500 fits the same to "
+                     r"the bit", out)
+
+
+def test_batch_report_fits_as_leastsq_does():
+    text = _demo.batch_report(loop_fits=20)
+    assert "the first 20 fits the same to the bit" in text
+    assert re.search(r"vectorized=True\):\s+[\d,]+ fits/s", text)
 
 
 def test_standard_errors_are_cov_x_scaled_by_the_residual_variance():

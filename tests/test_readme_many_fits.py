@@ -47,3 +47,15 @@ def test_ctypes_example_gives_the_bits_of_the_numba_one(tmp_path,
     ctypes_result = namespace["result"]
     np.testing.assert_array_equal(ctypes_result.x, numba_result.x)
     np.testing.assert_array_equal(ctypes_result.nfev, numba_result.nfev)
+
+
+def test_vectorized_example_runs_and_is_leastsq_per_curve():
+    from pyminpack import leastsq
+    namespace = {}
+    exec(blocks("python")[2], namespace)
+    fits, model, y = namespace["fits"], namespace["model"], namespace["y"]
+    assert len(fits) == 10_000 and fits.success.all()
+    for k in (0, 4321, 9999):
+        x, ier = leastsq(lambda p, row: model(p[None], row[None])[0],
+                         [1.0, 1.0, 0.0], args=(y[k],))
+        np.testing.assert_array_equal(fits.x[k], x)
