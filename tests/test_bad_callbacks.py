@@ -451,9 +451,21 @@ def test_deep_recursion_inside_func_is_a_recursion_error():
 
 # --- Ctrl-C -----------------------------------------------------------------
 
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt during the test, as at a terminal,
+    even when this process inherited SIGINT ignored (a shell's background
+    job does, and Python then installs no handler for it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"),
                     reason="needs signal.pthread_kill")
-def test_ctrl_c_stops_a_fit_blocked_in_func():
+def test_ctrl_c_stops_a_fit_blocked_in_func(ctrl_c_raises):
     main = threading.get_ident()
     calls = []
 
@@ -476,7 +488,7 @@ def test_ctrl_c_stops_a_fit_blocked_in_func():
     assert_still_works()
 
 
-def test_a_pending_interrupt_stops_the_fit_before_the_next_call():
+def test_a_pending_interrupt_stops_the_fit_before_the_next_call(ctrl_c_raises):
     calls = []
 
     def func(x):

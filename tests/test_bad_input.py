@@ -118,9 +118,39 @@ def test_huge_finite_x0_is_minpacks_business_and_does_not_crash():
 
 def test_non_finite_x0_passes_through_with_check_finite_false():
     # scipy's behaviour, on request: MINPACK gets NaN and never improves it.
+    # With this build MINPACK keeps the NaN gradient norm (README,
+    # "Differences to know when porting") and runs to maxfev: ier 5.
+    seen = []
+
+    def func(x):
+        seen.append(x.copy())
+        return residuals(x)
+
     x, cov_x, info, mesg, ier = leastsq(
-        residuals, [np.nan, 1.0], full_output=True, check_finite=False)
-    assert np.isnan(x[0]) and ier in range(9)
+        func, [np.nan, 1.0], full_output=True, check_finite=False)
+    assert np.isnan(seen[0][0]) and seen[0][1] == 1.0  # x0 as given
+    assert ier == 5 and cov_x is None
+    assert mesg == "Number of calls to function has reached maxfev = 600."
+    assert info["nfev"] == 601 == len(seen)
+    assert all(np.isnan(x_k[0]) for x_k in seen)  # never left the NaN
+    assert np.isnan(x).all() and np.isnan(info["fvec"]).all()
+    with pytest.warns(RuntimeWarning, match="maxfev = 600"):
+        x, ier = leastsq(func, [np.nan, 1.0], check_finite=False)
+    assert ier == 5
+
+
+def test_non_finite_func_at_x0_passes_through_with_check_finite_false():
+    # A finite x0 whose residuals are not: refused by default, handed to
+    # MINPACK on request, which then fails to improve them (ier 5 as above).
+    def func(x):
+        return np.array([x[0] - 1.0, np.nan, x[1] - 2.0])
+
+    with pytest.raises(ValueError, match=r"func\(x0\) must be finite"):
+        leastsq(func, X0)
+    x, cov_x, info, mesg, ier = leastsq(func, X0, full_output=True,
+                                        check_finite=False)
+    assert ier == 5 and info["nfev"] == 601 and cov_x is None
+    assert np.isnan(info["fvec"][1])
 
 
 # --- func, Dfun and args ---------------------------------------------------
@@ -355,15 +385,36 @@ def test_negative_maxfev_means_the_default(maxfev):
     assert got[2]["nfev"] == expected[2]["nfev"] and got[4] == expected[4]
 
 
-def test_default_maxfev_appears_in_the_message():
-    def never_converges(x):  # a residual that shrinks by 1% per step, forever
-        return np.array([np.exp(-0.01 * x[0]), np.exp(-0.01 * x[1]), 0.0])
-    *_, mesg, ier = leastsq(never_converges, X0, maxfev=-7,
-                            full_output=True, ftol=0, xtol=0)
-    if ier == 5:
-        assert mesg == "Number of calls to function has reached maxfev = 600."
-    else:  # MINPACK found no further reduction possible: still not success
-        assert ier in (6, 7, 8)
+def never_converges(x):
+    """Residuals 1/x: each Gauss-Newton step doubles x and halves them, so
+    no tolerance is ever met before maxfev (only + - * /: the same fit on
+    every machine)."""
+    return np.array([1.0 / x[0], 1.0 / x[1], 0.0])
+
+
+def never_converges_jacobian(x):
+    return np.array([[-1.0 / x[0] ** 2, 0.0], [0.0, -1.0 / x[1] ** 2],
+                     [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("maxfev", [0, -7])
+def test_default_maxfev_appears_in_the_message(maxfev):
+    # n = 2: 200 * (n + 1) = 600 calls without Dfun, 100 * (n + 1) = 300
+    # with it; lmdif's last Jacobian may take it one call past maxfev.
+    x, cov_x, info, mesg, ier = leastsq(never_converges, X0, maxfev=maxfev,
+                                        full_output=True, ftol=0, xtol=0)
+    assert ier == 5 and cov_x is None
+    assert mesg == "Number of calls to function has reached maxfev = 600."
+    assert info["nfev"] == 601
+    x, cov_x, info, mesg, ier = leastsq(never_converges, X0, maxfev=maxfev,
+                                        Dfun=never_converges_jacobian,
+                                        full_output=True)
+    assert ier == 5
+    assert mesg == "Number of calls to function has reached maxfev = 300."
+    assert info["nfev"] == 300 and info["njev"] == 299
+    with pytest.warns(RuntimeWarning) as record:
+        leastsq(never_converges, X0, maxfev=maxfev)
+    assert str(record[0].message).endswith("maxfev = 600.")
 
 
 def test_maxfev_at_the_c_int_limit_is_accepted():

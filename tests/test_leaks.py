@@ -245,11 +245,30 @@ def test_resident_memory_stays_flat_with_large_arrays():
             raise RuntimeError("planned")
         return func(p)
 
+    x0 = [1.0, 1.0, 0.0, 0.0]
+    # Every round must give these same results, to the last bit: a fit
+    # that reused freed or leaked memory would not.
+    solution, ier = leastsq(func, x0, Dfun=dfun)
+    assert ier in (1, 2, 3, 4)
+    np.testing.assert_allclose(solution, [1.5, 0.7, 0.2, 0.1], rtol=1e-10)
+    stopped = leastsq(func, x0, full_output=True, maxfev=12)
+    assert stopped[4] == 5 and stopped[2]["nfev"] >= 12
+    assert stopped[3] == "Number of calls to function has reached maxfev = 12."
+    np.testing.assert_allclose(stopped[0], solution, rtol=1e-2)
+    assert not np.array_equal(stopped[0], solution)
+
     def one_round():
-        assert leastsq(func, [1.0, 1.0, 0.0, 0.0], Dfun=dfun)[1] in (1, 2, 3)
-        leastsq(func, [1.0, 1.0, 0.0, 0.0], full_output=True, maxfev=12)
-        with pytest.raises(RuntimeError):
-            leastsq(failing, [1.0, 1.0, 0.0, 0.0])
+        x, got_ier = leastsq(func, x0, Dfun=dfun)
+        assert x.tobytes() == solution.tobytes() and got_ier == ier
+        x, cov_x, info, mesg, got_ier = leastsq(func, x0, full_output=True,
+                                                maxfev=12)
+        assert x.tobytes() == stopped[0].tobytes() and got_ier == 5
+        assert info["fvec"].tobytes() == stopped[2]["fvec"].tobytes()
+        assert info["nfev"] == stopped[2]["nfev"] and cov_x is None
+        before = calls[0]
+        with pytest.raises(RuntimeError, match="^planned$"):
+            leastsq(failing, x0)
+        assert calls[0] - before == 4  # raised at its 4th call
 
     for _ in range(20):
         one_round()

@@ -339,7 +339,15 @@ def test_check_finite_false_passes_non_finite_values_to_minpack():
         calls.append(x.copy())
         return np.array([x[0] - 1.0, x[0] + 1.0])
 
+    with pytest.raises(ValueError, match="x0 must be finite"):
+        leastsq(func, [np.nan])
+    assert calls == []  # refused before func is called
     x, cov, info, mesg, ier = leastsq(func, [np.nan], full_output=True,
                                       check_finite=False)
-    assert np.isnan(calls[0][0]) and isinstance(ier, int)
-    assert np.isnan(x[0])
+    assert np.isnan(calls[0][0])  # MINPACK got x0 as it was
+    # and, with this build, never leaves the NaN: maxfev = 200 * (n + 1)
+    # (README, "Differences to know when porting")
+    assert ier == 5 and mesg.endswith("maxfev = 400.")
+    assert info["nfev"] == 401 == len(calls)
+    assert all(np.isnan(c[0]) for c in calls)
+    assert np.isnan(x[0]) and cov is None
