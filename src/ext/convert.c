@@ -2,6 +2,7 @@
  * Turning what the user's func and Dfun return into MINPACK's buffers.
  */
 #include "convert.h"
+#include "errors.h"
 
 #include <string.h>
 
@@ -31,51 +32,13 @@ quoted_name(PyObject *callable)
 }
 
 /*
- * The exception being raised, normalised, with its traceback attached,
- * taken out of the thread state (3.12's PyErr_GetRaisedException, on every
- * version we support); NULL when none is set.
- */
-static PyObject *
-take_exception(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    if (type == NULL) {
-        return NULL;
-    }
-    PyErr_NormalizeException(&type, &value, &traceback);
-    if (traceback != NULL) {
-        PyException_SetTraceback(value, traceback);
-    }
-    Py_DECREF(type);
-    Py_XDECREF(traceback);
-    return value;
-#endif
-}
-
-/* Raise `exc` again (stealing the reference), as PyErr_SetRaisedException. */
-static void
-restore_exception(PyObject *exc)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(exc);
-#else
-    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
-                  PyException_GetTraceback(exc));
-#endif
-}
-
-/*
  * Raise exc_type(message) with the exception being handled as its
  * __cause__, the C equivalent of `raise exc_type(message) from err`.
  */
 static void
 raise_from_current(PyObject *exc_type, PyObject *message)
 {
-    PyObject *cause = take_exception();
+    PyObject *cause = pm_take_exception();
     PyObject *exc = PyObject_CallOneArg(exc_type, message);
     if (exc == NULL) {
         Py_XDECREF(cause);
@@ -85,7 +48,7 @@ raise_from_current(PyObject *exc_type, PyObject *message)
         PyException_SetContext(exc, Py_NewRef(cause));  /* steals */
         PyException_SetCause(exc, cause);               /* steals */
     }
-    restore_exception(exc);
+    pm_restore_exception(exc);
 }
 
 /*
@@ -115,15 +78,15 @@ explain_conversion_failure(PyObject *callable, const char *role)
      * the lookup itself raises (say KeyboardInterrupt), that exception wins,
      * with numpy's as its context, as Python would chain them.
      */
-    PyObject *numpy_error = take_exception();
+    PyObject *numpy_error = pm_take_exception();
     PyObject *name = quoted_name(callable);
     if (name == NULL) {
-        PyObject *lookup_error = take_exception();
+        PyObject *lookup_error = pm_take_exception();
         PyException_SetContext(lookup_error, numpy_error);  /* steals */
-        restore_exception(lookup_error);
+        pm_restore_exception(lookup_error);
         return;
     }
-    restore_exception(numpy_error);
+    pm_restore_exception(numpy_error);
     PyObject *message = PyUnicode_FromFormat(
             "leastsq: the output of %s%U cannot be converted to an array "
             "of float64 (see the cause above)", role, name);

@@ -18,6 +18,7 @@
 #include "vectorized.h"
 #include "convert.h"
 #include "covariance.h"
+#include "errors.h"
 #include "fiber.h"
 #include "minpack.h"
 #include "results.h"
@@ -227,18 +228,7 @@ run_runnable(vbatch *b)
 static void
 note_fits(PyObject *fits)
 {
-#if PY_VERSION_HEX >= 0x030C0000
-    PyObject *exc = PyErr_GetRaisedException();
-#else
-    PyObject *exc_type, *exc, *traceback;
-    PyErr_Fetch(&exc_type, &exc, &traceback);
-    PyErr_NormalizeException(&exc_type, &exc, &traceback);
-    if (traceback != NULL && exc != NULL) {
-        PyException_SetTraceback(exc, traceback);
-    }
-    Py_XDECREF(exc_type);
-    Py_XDECREF(traceback);
-#endif
+    PyObject *exc = pm_take_exception();
     if (exc == NULL) {
         return;
     }
@@ -275,12 +265,7 @@ note_fits(PyObject *fits)
     Py_XDECREF(notes);
     Py_XDECREF(note);
     PyErr_Clear();  /* a failure to add the note leaves the error as it was */
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(exc);
-#else
-    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
-                  PyException_GetTraceback(exc));
-#endif
+    pm_restore_exception(exc);
 }
 
 /*

@@ -23,8 +23,8 @@ import numpy as np
 from . import _compiled, _minpack
 from ._batch_result import BatchResult, result_arrays
 from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, _args_tuple,
-                       _check_n_le_m, _count, _flag, _maxfev, _real,
-                       _run_python)
+                       _check_callables, _check_n_le_m, _count, _flag,
+                       _maxfev, _real, _run_python, _tolerances)
 from ._messages import SUCCESS
 
 __all__ = ["leastsq_batch"]
@@ -277,11 +277,8 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
         stride = 0
     if check_finite:
         _check_starts_finite(x0)
-    ftol = _real(ftol, "ftol")
-    xtol = _real(xtol, "xtol")
-    gtol = _real(gtol, "gtol")
-    factor = _real(factor, "factor", finite=True)
-    maxfev = _maxfev(maxfev, n, Dfun is None)
+    ftol, xtol, gtol, factor, maxfev = _tolerances(
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
     epsfcn = (_FLOAT64_EPSILON if Dfun is not None or epsfcn is None
               else _real(epsfcn, "epsfcn", finite=True))
     if threads is None:
@@ -307,20 +304,12 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
                       ftol, xtol, gtol, maxfev, epsfcn, factor, diag,
                       full_output, check_finite, report):
     """Every fit its own MINPACK, one call of func for all fits waiting."""
-    if not callable(func):
-        raise TypeError(f"leastsq_batch: func must be callable, not "
-                        f"{type(func).__name__}")
-    if Dfun is not None and not callable(Dfun):
-        raise TypeError(f"leastsq_batch: Dfun must be callable or None, not "
-                        f"{type(Dfun).__name__}")
+    _check_callables(func, Dfun, "leastsq_batch")
     col_deriv = _flag(col_deriv, "col_deriv")
     if check_finite:
         _check_starts_finite(x0)
-    ftol = _real(ftol, "ftol")
-    xtol = _real(xtol, "xtol")
-    gtol = _real(gtol, "gtol")
-    factor = _real(factor, "factor", finite=True)
-    maxfev = _maxfev(maxfev, n, Dfun is None)
+    ftol, xtol, gtol, factor, maxfev = _tolerances(
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
     if Dfun is None and epsfcn is not None:
         epsfcn = _real(epsfcn, "epsfcn", finite=True)
     data = tuple(np.asarray(d) for d in data)

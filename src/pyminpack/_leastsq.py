@@ -213,12 +213,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         return _leastsq_compiled(func, x0, args, Dfun, full_output,
                                  ftol, xtol, gtol, maxfev, epsfcn, factor,
                                  diag, check_finite, m)
-    if not callable(func):
-        raise TypeError(f"leastsq: func must be callable, not "
-                        f"{type(func).__name__}")
-    if Dfun is not None and not callable(Dfun):
-        raise TypeError(f"leastsq: Dfun must be callable or None, not "
-                        f"{type(Dfun).__name__}")
+    _check_callables(func, Dfun)
     full_output = _flag(full_output, "full_output")
     (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
      (ftol, xtol, gtol, maxfev)) = _run_python(
@@ -250,16 +245,11 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
     raw results, and the options as used (for the message)."""
     col_deriv = _flag(col_deriv, "col_deriv")
     check_finite = _flag(check_finite, "check_finite")
-    x0 = _as_float64_vector(x0, "x0")
-    if check_finite:
-        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+    x0 = _start(x0, check_finite)
     n = x0.size
     args = _args_tuple(args)
-    ftol = _real(ftol, "ftol")
-    xtol = _real(xtol, "xtol")
-    gtol = _real(gtol, "gtol")
-    factor = _real(factor, "factor", finite=True)
-    maxfev = _maxfev(maxfev, n, Dfun is None)
+    ftol, xtol, gtol, factor, maxfev = _tolerances(
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
     diag = _diag(diag, n)
     if Dfun is None and epsfcn is not None:  # checked before func is called
         epsfcn = _real(epsfcn, "epsfcn", finite=True)
@@ -311,18 +301,13 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
     m = _count(m, "m")
     full_output = _flag(full_output, "full_output")
     check_finite = _flag(check_finite, "check_finite")
-    x0 = _as_float64_vector(x0, "x0")
-    if check_finite:
-        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+    x0 = _start(x0, check_finite)
     n = x0.size
     _check_n_le_m(n, m)
     user_data, keep = _compiled.user_data_address(_args_tuple(args),
                                                   compiled)
-    ftol = _real(ftol, "ftol")
-    xtol = _real(xtol, "xtol")
-    gtol = _real(gtol, "gtol")
-    factor = _real(factor, "factor", finite=True)
-    maxfev = _maxfev(maxfev, n, Dfun is None)
+    ftol, xtol, gtol, factor, maxfev = _tolerances(
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
     diag = _diag(diag, n)
     # The residuals are doubles: epsfcn=None means float64's epsilon.
     epsfcn = (_FLOAT64_EPSILON if Dfun is not None or epsfcn is None
@@ -360,6 +345,30 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
         raise TypeError(mesg)
     warnings.warn(mesg, RuntimeWarning, stacklevel=3)
     return x, ier
+
+
+def _start(x0, check_finite):
+    """x0 as a new 1-D float64 array, finite when check_finite says so."""
+    x0 = _as_float64_vector(x0, "x0")
+    if check_finite:
+        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+    return x0
+
+
+def _tolerances(ftol, xtol, gtol, factor, maxfev, n, finite_differences):
+    """ftol, xtol, gtol, factor and maxfev checked, as MINPACK gets them."""
+    return (_real(ftol, "ftol"), _real(xtol, "xtol"), _real(gtol, "gtol"),
+            _real(factor, "factor", finite=True),
+            _maxfev(maxfev, n, finite_differences))
+
+
+def _check_callables(func, Dfun, who="leastsq"):
+    if not callable(func):
+        raise TypeError(f"{who}: func must be callable, not "
+                        f"{type(func).__name__}")
+    if Dfun is not None and not callable(Dfun):
+        raise TypeError(f"{who}: Dfun must be callable or None, not "
+                        f"{type(Dfun).__name__}")
 
 
 def _count(value, name):
