@@ -1,9 +1,15 @@
 """Types of ``pyminpack.BatchResult`` (the implementation is ``_batch_result.py``)."""
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BatchResult"]
+__all__ = ["BatchResult", "result_arrays"]
+
+def result_arrays(
+    count: int, m: int, n: int, full_output: bool
+) -> tuple[dict[str, NDArray[Any]], tuple[NDArray[Any] | None, ...]]: ...
 
 class BatchResult:
     x: NDArray[np.float64]  # (K, n)
@@ -18,5 +24,21 @@ class BatchResult:
     fjac: NDArray[np.float64] | None  # (K, n, m)
     ipvt: NDArray[np.int32] | None  # (K, n), 1-based
     qtf: NDArray[np.float64] | None  # (K, n)
+    def __init__(
+        self,
+        *,
+        x: NDArray[np.float64],
+        ier: NDArray[np.int32],
+        nfev: NDArray[np.int32],
+        njev: NDArray[np.int32] | None,
+        fnorm: NDArray[np.float64],
+        cov_x: NDArray[np.float64],
+        status: NDArray[np.int32],
+        fvec: NDArray[np.float64] | None = None,
+        fjac: NDArray[np.float64] | None = None,
+        ipvt: NDArray[np.int32] | None = None,
+        qtf: NDArray[np.float64] | None = None,
+        options: dict[str, Any],
+    ) -> None: ...
     def __len__(self) -> int: ...
     def message(self, k: int) -> str: ...

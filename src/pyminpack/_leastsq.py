@@ -8,6 +8,7 @@ without any further Python-level work.
 import math
 import operator
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,10 @@ from . import _compiled, _minpack
 from ._messages import SUCCESS, message
 
 __all__ = ["leastsq"]
+
+# What the typing stub calls a compiled callable: a numba cfunc, a ctypes
+# function pointer, a PyCapsule or a scipy.LowLevelCallable (_compiled.py).
+CompiledCallable = Any
 
 # MINPACK's INTEGER is a C int.
 _INT_MAX = 2**31 - 1
