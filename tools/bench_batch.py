@@ -2,15 +2,17 @@
 """pyminpack.leastsq_batch, cminpack-numba and leastsq loops, side by side.
 
 Everything runs in this process on the same data: the compiled kind of
-``leastsq_batch`` (numba ``@cfunc`` callbacks, 1 and 2 C threads), the plain
-kind (a Python ``func(x, row)``), a ``scipy.optimize.leastsq`` loop, a
+``leastsq_batch`` (numba ``@cfunc`` callbacks, 1 and 2 C threads), the
+vectorized kind (``vectorized=True``: a numpy ``model(X, y)`` for all the
+fits waiting, X (k, n), y (k, m), returning (k, m); ``Dfun`` (k, m, n)), the
+plain kind (a Python ``func(x, row)``), a ``scipy.optimize.leastsq`` loop, a
 ``pyminpack.leastsq`` loop, and cminpack-numba (a C port of MINPACK whose
 ``lmdif_``/``lmder_`` are called from an ``@njit`` loop with ``@cfunc``
 callbacks; minpack-numba, the fortran-lang port, too when it is installed).
 Printed as Markdown tables:
 
-    python tools/bench_batch.py            # about 2-2.5 minutes
-    python tools/bench_batch.py --quick    # about 10 s, most of it numba
+    python tools/bench_batch.py            # about 3.5-4 minutes
+    python tools/bench_batch.py --quick    # about 15 s, most of it numba
                                            # compiling: small K, few rounds
 
 Needs numba; cminpack-numba and minpack-numba are optional (their columns
@@ -25,7 +27,11 @@ analytic one):
   guessed from the curve (baseline, height, position of the maximum).
 
 Fit k's data is one row ``[t..., y...]`` of a (K, 100) array: the compiled
-callbacks get its address, the Python functions the row.  The compiled
+callbacks get its address, the Python functions the row.  The vectorized
+kind gets ``data=Y``, the (K, 50) array of the y values alone (t is the
+same for every fit, a constant of the model), and is checked bit for bit
+against ``pyminpack.leastsq`` on single fits with the 1-D version of the
+same numpy model, ``f(p, y)``.  The compiled
 callbacks of pyminpack, cminpack-numba and minpack-numba all call the same
 numba kernels (``math.exp``, libm's scalar exp), so their arithmetic is the
 same; the Python functions use numpy.  cminpack and fortran-lang minpack
@@ -38,16 +44,22 @@ Timing: each figure is the best of several rounds, the methods of a case
 taking turns within every round so that a slow spell of the machine hits
 them alike; ratios are of the best rounds.  On a shared machine a 2-thread
 run needs both cores free: the "CPUs busy" column says whether it had them.
-The compiled batches and the ports' loops run K = 2,000 and 100,000 fits
-(the 2,000 are the first 2,000 of the 100,000); the Python loops and the
-plain batch a smaller K.  A pyminpack batch computes cov_x and
-fnorm for every fit as well; the cminpack-numba loop only fits.
+The compiled and vectorized batches and the ports' loops run K = 2,000 and
+100,000 fits (the 2,000 are the first 2,000 of the 100,000); the Python
+loops and the plain batch a smaller K.  The vectorized batch (1 thread)
+takes turns with cminpack-numba in the same rounds; its ratio to the scipy
+loop is of best rounds in different tables.  A pyminpack batch computes
+cov_x and fnorm for every fit as well; the cminpack-numba loop only fits.
 
-Memory: tracemalloc's peak during a 100,000-fit compiled batch (2 threads),
-over what was traced before the call (the input rows are not counted); it
-traces numpy's arrays and the C engine's PyMem_RawMalloc work space, not
-the threads' stacks.  "blocks" is sys.getallocatedblocks() after minus
-before, with the result still held: Python objects left per batch.
+Memory: tracemalloc's peak during a 100,000-fit compiled batch (2 threads)
+and during 2,000- and 100,000-fit vectorized batches, over what was traced
+before the call (the input rows are not counted); it traces numpy's arrays
+and the C engine's PyMem_RawMalloc work space, not the threads' or the
+fibers' stacks (those of the vectorized kind are read from
+/proc/self/smaps during a batch).  "blocks" is sys.getallocatedblocks()
+after minus before, with the result still held: Python objects left per
+batch.  The header says how busy the machine was with other processes
+(/proc/stat against this process's CPU time).
 
 There are no timed assertions here: the targets columns only report.
 """
@@ -84,6 +96,7 @@ except ImportError:
     minpack_numba = None
 
 M = 50                       # points per curve
+IN_FLIGHT = 1024             # a vectorized batch's fits in flight at most
 DPMPAR = _minpack.DPMPAR_EPSILON
 DP = types.CPointer(types.double)
 RESIDUAL_SIG = types.intc(types.intc, types.intc, DP, DP, DP)
@@ -584,51 +597,71 @@ class Timings:
         return self.cpu[key][best] / self.wall[key][best]
 
 
-def _status_kib(field):
-    """A field of /proc/self/status in KiB (None where there is none)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak_rss():
-    """Make VmHWM the current RSS (Linux's clear_refs 5); False if not."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def peak_memory(function, rss=False):
-    """(peak traced bytes over the start, blocks left, result, peak RSS
-    over the start in bytes or None).  The RSS, when asked for, counts
-    what tracemalloc does not see (the fibers' stacks, touched pages of
-    memory mapped outside Python's allocators) but also tracemalloc's own
-    tables, and misses memory reused from what the process had freed
-    before: a rough figure."""
+def peak_memory(function):
+    """(peak traced bytes over the start, blocks left, result)."""
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0]
         blocks = sys.getallocatedblocks()
-        rss_before = _status_kib("VmRSS") if rss and _reset_peak_rss() \
-            else None
         result = function()
         peak = tracemalloc.get_traced_memory()[1] - before
-        rss_peak = _status_kib("VmHWM")
         blocks = sys.getallocatedblocks() - blocks
     finally:
         tracemalloc.stop()
-    rss_over = (None if rss_before is None or rss_peak is None
-                else (rss_peak - rss_before) * 1024)
-    return peak, blocks, result, rss_over
+    return peak, blocks, result
+
+
+def fiber_stacks():
+    """(count, resident bytes) of the read-write anonymous 64 KiB mappings
+    in /proc/self/smaps: the vectorized batch's fiber stacks (fiber.c maps
+    each with a guard page below it, so two stacks never merge into one
+    mapping); None off Linux."""
+    try:
+        with open("/proc/self/smaps") as smaps:
+            text = smaps.read()
+    except OSError:
+        return None
+    count = resident = 0
+    wanted = size_ok = False
+    for line in text.splitlines():
+        head = line.split()
+        if not head:
+            continue
+        if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            # A mapping's first line: address perms offset dev inode [path].
+            wanted = head[1].startswith("rw") and head[4] == "0" \
+                and len(head) == 5
+            size_ok = False
+        elif wanted and head[0] == "Size:":
+            size_ok = head[1] == "64"
+        elif wanted and size_ok and head[0] == "Rss:":
+            count += 1
+            resident += int(head[1]) * 1024
+    return count, resident
+
+
+class StackSampler:
+    """A vectorized func that reads fiber_stacks() at its 2nd, 4th, 8th,
+    ... call (the 1st is the probe, before the batch starts; a read costs
+    tens of ms with a thousand stacks mapped) and keeps the largest
+    (count, resident) seen: what the fibers in flight really hold
+    (tracemalloc does not see mmap)."""
+
+    def __init__(self, function):
+        self.function = function
+        self.calls = 0
+        self.next_sample = 2
+        self.most = (0, 0)
+
+    def __call__(self, X, *rest):
+        self.calls += 1
+        if self.calls == self.next_sample:
+            self.next_sample *= 2
+            seen = fiber_stacks()
+            if seen is not None:
+                self.most = max(self.most, seen, key=lambda c: c[1])
+        return self.function(X, *rest)
 
 
 def result_bytes(result):
@@ -733,6 +766,36 @@ def environment():
             f"load average {os.getloadavg()[0]:.2f}")
 
 
+def cpu_snapshot():
+    """(wall, this process's CPU seconds, the machine's busy CPU seconds
+    and steal seconds from /proc/stat, or None off Linux)."""
+    own = os.times()
+    busy = steal = None
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:]
+        ticks = [int(v) for v in fields]
+        hz = os.sysconf("SC_CLK_TCK")
+        # user nice system idle iowait irq softirq steal ...
+        busy = (sum(ticks[:3]) + sum(ticks[5:7])) / hz
+        steal = (ticks[7] if len(ticks) > 7 else 0) / hz
+    except (OSError, ValueError, IndexError):
+        pass
+    return (time.perf_counter(), own.user + own.system, busy, steal)
+
+
+def others_text(start, end):
+    """How busy the machine was with other work during the run."""
+    wall = end[0] - start[0]
+    if start[2] is None or end[2] is None or wall <= 0:
+        return "other processes' CPU use: n/a"
+    others = max(0.0, (end[2] - start[2]) - (end[1] - start[1])) / wall
+    steal = (end[3] - start[3]) / wall
+    return (f"other processes used {others:.2f} CPUs on average during the "
+            f"run (this one {(end[1] - start[1]) / wall:.2f}), steal "
+            f"{steal:.2f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -749,9 +812,12 @@ def main(argv=None):
         repeat_small = 10  # 20,000 fits a round, as long as a tenth of 100k
         sample_count = 200
     started = time.perf_counter()
+    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    cpu_start = cpu_snapshot()
 
     def log(text):
-        print(f"... {text}", file=sys.stderr, flush=True)
+        print(f"... {time.perf_counter() - started:5.0f} s  {text}",
+              file=sys.stderr, flush=True)
     log(environment())
     ports = [p for p in PORTS if p in PORT_LOOPS]
 
@@ -800,6 +866,7 @@ def main(argv=None):
                              + [p for p in ports if p != "cminpack-numba"]}
                 per_k[count] = Timings(functions, rounds, repeat)
             kept = {count: t.results for count, t in per_k.items()}
+            log(f"{case}: Python kinds")
 
             # Python kinds, on the first python_count fits.
             rows_py = rows_all[:python_count]
@@ -816,21 +883,43 @@ def main(argv=None):
             py_timings = Timings(python_functions, rounds_python)
             py_results = py_timings.results
 
+            log(f"{case}: memory")
             # Memory of the large batch (a separate, untimed run).
-            peak, blocks, mem_result, _ = peak_memory(
+            peak, blocks, mem_result = peak_memory(
                 lambda: compiled_batch(model, method, rows_all, x0_all, 2))
-            memory_rows.append(("compiled, 2 threads", case, large, peak,
-                                result_bytes(mem_result), blocks, model.n,
-                                None))
-            # ... and of the large vectorized batch, counting func's calls.
-            counters = (CallCounter(model.vec), CallCounter(model.vec_jac))
-            peak, blocks, mem_result, rss = peak_memory(
-                lambda: vectorized_batch(model, method, y_all, x0_all,
-                                         *counters), rss=True)
-            memory_rows.append(("vectorized", case, large, peak,
-                                result_bytes(mem_result), blocks, model.n,
-                                rss))
+            memory_rows.append(dict(
+                kind="compiled, 2 threads", case=case, count=large, peak=peak,
+                results=result_bytes(mem_result), blocks=blocks, n=model.n))
+            # ... and of vectorized batches, small and large (the work
+            # space must not grow with K), counting func's calls in the
+            # large one; the fibers' stacks, which tracemalloc does not
+            # see, from /proc/self/smaps in a separate small run.
+            small_x0 = x0_all[:small] if per_fit_x0 else x0_all
+            sampler = StackSampler(model.vec)
+            vectorized_batch(model, method, y_all[:small], small_x0,
+                             func=sampler)
+            before_stacks = fiber_stacks()
+            work = {}
+            for count in (small, large):
+                counters = (CallCounter(model.vec),
+                            CallCounter(model.vec_jac))
+                peak, blocks, mem_result = peak_memory(
+                    lambda: vectorized_batch(
+                        model, method, y_all[:count],
+                        x0_all[:count] if per_fit_x0 else x0_all,
+                        *counters))
+                results = result_bytes(mem_result)
+                work[count] = peak - results
+                memory_rows.append(dict(
+                    kind="vectorized", case=case, count=count, peak=peak,
+                    results=results, blocks=blocks, n=model.n,
+                    work_growth=(work[count] / work[small]
+                                 if count == large else None),
+                    in_flight_small=min(small, IN_FLIGHT),
+                    stacks=sampler.most if count == small else None,
+                    stacks_before=before_stacks))
 
+            log(f"{case}: agreement")
             # Agreement.
             big = kept[large]
             sample = np.unique(np.concatenate([
@@ -911,7 +1000,10 @@ def main(argv=None):
           f"{repeat_small} times in a row), "
           f"{rounds_large} at {count_text(large)}, {rounds_python} for the "
           f"Python kinds at K = {count_text(python_count)}; "
-          f"{elapsed:.0f} s in all.\n")
+          f"{elapsed:.0f} s in all; load average "
+          + ("n/a" if load_start is None else f"{load_start:.2f}")
+          + f" at the start (the end's is above); "
+          f"{others_text(cpu_start, cpu_snapshot())}.\n")
     print_speed(speed_rows, small, large, ports)
     print_vectorized(vector_rows, small, large, python_count)
     print_python(python_rows, python_count, small)
@@ -1004,9 +1096,8 @@ def print_vectorized(vector_rows, small, large, python_count):
           "take turns in the same rounds (as in the compiled table), the "
           "scipy loop is the Python table's.  The vectorized batch's data "
           "is the (K, 50) array of the curves' values; func(X, y) and "
-          "Dfun(X, y) are numpy expressions over all the fits waiting "
-          "(numpy's SIMD exp, where the compiled kinds call libm's scalar "
-          "exp).\n")
+          "Dfun(X, y) are numpy expressions over all the fits waiting.  "
+          f"numpy's float64 exp on this CPU: {numpy_exp_kind()}.\n")
     print(f"Calls at K = {count_text(large)} (an untimed run, the one "
           f"measured for memory; the first call is the probe of fit 0 "
           f"alone):\n")
@@ -1019,6 +1110,23 @@ def print_vectorized(vector_rows, small, large, python_count):
               f"{row['evaluations']:.1f} | "
               f"{large / row['calls']:.1f} |")
     print()
+
+
+def numpy_exp_kind():
+    """What numpy's float64 exp runs here: its own AVX-512 routine, or the
+    C library's scalar exp element by element (what numba's math.exp
+    calls too)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__
+        except ImportError:
+            return "unknown"
+    if __cpu_features__.get("AVX512F") and __cpu_features__.get("AVX512_SKX"):
+        return "numpy's AVX-512 SIMD routine (faster than libm's scalar exp)"
+    return ("libm's scalar exp, element by element (no AVX-512 here), the "
+            "same function and bits as the compiled kinds' math.exp")
 
 
 def print_python(python_rows, python_count, small):
@@ -1043,23 +1151,53 @@ def print_python(python_rows, python_count, small):
 def print_memory(memory_rows):
     print("### Memory of a batch, tracemalloc peak\n")
     print("| kind | case | K | peak over start | result arrays | "
-          "peak / results | bytes per fit | n*n*8 (cov_x) | blocks left | "
-          "peak RSS over start |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for kind, case, count, peak, results, blocks, n, rss in memory_rows:
+          "peak - results (work space) | peak / results | bytes per fit | "
+          "n*n*8 (cov_x) | blocks left | fiber stacks in flight |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in memory_rows:
+        peak, results, count = row["peak"], row["results"], row["count"]
         over = peak / results
-        rss_text = "" if rss is None else f"{rss / 2**20:.1f} MiB"
-        print(f"| {kind} | {case} | {count_text(count)} | "
-              f"{peak / 2**20:.2f} MiB | "
-              f"{results / 2**20:.2f} MiB | {over:.3f} "
-              f"({verdict(over, 1.25, True)}) | {peak / count:.0f} | "
-              f"{n * n * 8} | {blocks} | {rss_text} |")
+        work = (peak - results) / 2**20
+        if row["kind"].startswith("compiled"):
+            over_text = f"{over:.3f} ({verdict(over, 1.25, True)})"
+            work_text = f"{work:.2f} MiB"
+            stacks_text = ""
+        else:
+            over_text = f"{over:.3f}"
+            growth = row["work_growth"]
+            small_flight = row["in_flight_small"]
+            work_text = f"{work:.2f} MiB" + (
+                "" if growth is None else
+                f" ({growth:.2f}x the smaller K's: "
+                + (verdict(growth, 1.25, True) if small_flight >= IN_FLIGHT
+                   else f"not comparable, {small_flight:,} fits in flight "
+                        f"there, not {IN_FLIGHT:,}") + ")")
+            stacks = row["stacks"]
+            stacks_text = ("" if stacks is None else
+                           f"{stacks[0]:,} mapped, "
+                           f"{stacks[1] / 2**20:.1f} MiB resident")
+        print(f"| {row['kind']} | {row['case']} | {count_text(count)} | "
+              f"{peak / 2**20:.2f} MiB | {results / 2**20:.2f} MiB | "
+              f"{work_text} | {over_text} | {peak / count:.0f} | "
+              f"{row['n'] ** 2 * 8} | {row['blocks']} | {stacks_text} |")
     print()
-    print("Peak RSS over start (vectorized only): VmHWM during the batch "
-          "minus VmRSS before it (Linux, clear_refs 5); it also sees the "
-          "fibers' stacks (up to 1,024 of 64 KiB, a few KiB of each "
-          "touched) and tracemalloc's own tables, and misses memory reused "
-          "from earlier frees: a rough figure.\n")
+    before = [row["stacks_before"] for row in memory_rows
+              if row.get("stacks_before")]
+    print("Result arrays: x, ier, nfev, njev, fnorm, cov_x, success, status "
+          "(O(K n^2)).  The vectorized kind's work space is that of the "
+          "fits in flight (at most 1,024: their MINPACK work arrays and "
+          "each round's (k, n) points, (k, m) data rows and the model's "
+          "temporaries), so it must not grow with K.  Fiber stacks: the "
+          "64 KiB read-write anonymous mappings of /proc/self/smaps, the "
+          "largest seen during the small batch (at func's 2nd, 4th, "
+          "8th, ... call; "
+          "one that happens to sit next to another read-write mapping "
+          "merges with it and is missed); "
+          "tracemalloc does not see them.  Mappings of that kind outside a "
+          "batch: "
+          + (", ".join(f"{c:,} ({r / 2**20:.1f} MiB resident)"
+                       for c, r in before[:1]) if before else "none")
+          + ".\n")
 
 
 def print_agreement(agreement_rows, small, large, python_count, ports):
@@ -1113,8 +1251,8 @@ def print_agreement(agreement_rows, small, large, python_count, ports):
           f"first {count_text(small)} of the {count_text(large)} (x, ier, "
           f"nfev, njev, fnorm, cov_x);")
     print(f"- x as compiled: fits of the {count_text(large)} whose x equals "
-          f"the compiled batch's (numpy's exp against libm's: not expected "
-          f"to be all).\n")
+          f"the compiled batch's (math.exp, libm's): all where numpy's exp "
+          f"is libm's too, not all with numpy's AVX-512 exp.\n")
     print("| case | vs leastsq | vs leastsq loop | K | x as compiled |")
     print("|---|---|---|---|---|")
     for row in agreement_rows:
