@@ -451,18 +451,6 @@ def test_deep_recursion_inside_func_is_a_recursion_error():
 
 # --- Ctrl-C -----------------------------------------------------------------
 
-@pytest.fixture
-def ctrl_c_raises():
-    """SIGINT raises KeyboardInterrupt during the test, as at a terminal,
-    even when this process inherited SIGINT ignored (a shell's background
-    job does, and Python then installs no handler for it)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"),
                     reason="needs signal.pthread_kill")
 def test_ctrl_c_stops_a_fit_blocked_in_func(ctrl_c_raises):

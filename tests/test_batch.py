@@ -252,7 +252,7 @@ def test_an_exception_in_progress_stops_the_batch():
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="signals are delivered to the main thread")
 @pytest.mark.parametrize("threads", [1, 2])
-def test_ctrl_c_stops_a_compiled_batch(threads):
+def test_ctrl_c_stops_a_compiled_batch(threads, ctrl_c_raises):
     rows = decay_rows(1, seed=4).repeat(400_000, axis=0)  # ~10 s of fits
     timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
     start = time.monotonic()

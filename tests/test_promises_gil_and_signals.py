@@ -168,18 +168,6 @@ def runs_no_python_code(callable_, *args):
     return frames == []
 
 
-@pytest.fixture
-def ctrl_c_raises():
-    """SIGINT raises KeyboardInterrupt during the test, as at a terminal,
-    even when this process inherited SIGINT ignored (a shell's background
-    job does, and Python then installs no handler for it)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def send_ctrl_c(main_thread):
     if hasattr(signal, "pthread_kill"):
         signal.pthread_kill(main_thread, signal.SIGINT)  # a real SIGINT

@@ -303,7 +303,7 @@ def test_failed_batches_leave_no_memory_behind():
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="signals are delivered to the main thread")
-def test_ctrl_c_stops_a_vectorized_batch():
+def test_ctrl_c_stops_a_vectorized_batch(ctrl_c_raises):
     def slow(X, y):
         time.sleep(0.01)
         return model(X, y)
