@@ -60,10 +60,7 @@ now(void)
 static void
 scratch_free(scratch *s)
 {
-    PyMem_RawFree(s->rows.fvec);
-    PyMem_RawFree(s->rows.fjac);
-    PyMem_RawFree(s->rows.qtf);
-    PyMem_RawFree(s->rows.ipvt);
+    pm_fit_rows_free(&s->rows);
     PyMem_RawFree(s->work);
     PyMem_RawFree(s->diag);
     PyMem_RawFree(s->covariance);
@@ -73,16 +70,11 @@ scratch_free(scratch *s)
 static int
 scratch_init(scratch *s, int m, int n)
 {
-    size_t mn = (size_t)m * (size_t)n;
-    s->rows.fvec = PyMem_RawMalloc(((size_t)m + 1) * sizeof(double));
-    s->rows.fjac = PyMem_RawMalloc((mn + 1) * sizeof(double));
-    s->rows.qtf = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
-    s->rows.ipvt = PyMem_RawMalloc(((size_t)n + 1) * sizeof(npy_int32));
+    memset(s, 0, sizeof(*s));
     s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
     s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
-    if (s->rows.fvec == NULL || s->rows.fjac == NULL ||
-            s->rows.qtf == NULL || s->rows.ipvt == NULL || s->work == NULL ||
+    if (pm_fit_rows_alloc(&s->rows, m, n) < 0 || s->work == NULL ||
             s->diag == NULL || s->covariance == NULL) {
         scratch_free(s);
         return -1;

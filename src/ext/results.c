@@ -100,6 +100,32 @@ pm_results_rows(const pm_results *r, long k, const pm_fit_rows *scratch,
     rows->ipvt = r->ipvt != NULL ? r->ipvt + (size_t)k * n : scratch->ipvt;
 }
 
+int
+pm_fit_rows_alloc(pm_fit_rows *rows, int m, int n)
+{
+    const size_t mm = (size_t)m, nn = (size_t)n;
+    rows->fvec = PyMem_RawMalloc((mm + 1) * sizeof(double));
+    rows->fjac = PyMem_RawMalloc((mm * nn + 1) * sizeof(double));
+    rows->qtf = PyMem_RawMalloc((nn + 1) * sizeof(double));
+    rows->ipvt = PyMem_RawMalloc((nn + 1) * sizeof(npy_int32));
+    if (rows->fvec == NULL || rows->fjac == NULL || rows->qtf == NULL ||
+            rows->ipvt == NULL) {
+        pm_fit_rows_free(rows);
+        return -1;
+    }
+    return 0;
+}
+
+void
+pm_fit_rows_free(pm_fit_rows *rows)
+{
+    PyMem_RawFree(rows->fvec);
+    PyMem_RawFree(rows->fjac);
+    PyMem_RawFree(rows->qtf);
+    PyMem_RawFree(rows->ipvt);
+    memset(rows, 0, sizeof(*rows));
+}
+
 void
 pm_fit_rows_clear(const pm_fit_rows *rows, int m, int n)
 {

@@ -40,6 +40,14 @@ typedef struct {
 void pm_results_rows(const pm_results *results, long k,
                      const pm_fit_rows *scratch, pm_fit_rows *rows);
 
+/*
+ * Scratch rows for an m x n fit (what a fit writes when the caller keeps
+ * no fvec, fjac, ipvt or qtf), and their release (safe on a failed or
+ * zeroed allocation).  -1 when memory runs out, with nothing left held.
+ */
+int pm_fit_rows_alloc(pm_fit_rows *rows, int m, int n);
+void pm_fit_rows_free(pm_fit_rows *rows);
+
 /* Zero fvec, fjac, ipvt and qtf: a fit MINPACK refuses keeps zeros. */
 void pm_fit_rows_clear(const pm_fit_rows *rows, int m, int n);
 

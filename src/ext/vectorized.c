@@ -143,10 +143,7 @@ static void
 slot_free(slot *s)
 {
     pm_fiber_destroy(&s->fiber);
-    PyMem_RawFree(s->scratch.fvec);
-    PyMem_RawFree(s->scratch.fjac);
-    PyMem_RawFree(s->scratch.qtf);
-    PyMem_RawFree(s->scratch.ipvt);
+    pm_fit_rows_free(&s->scratch);
     PyMem_RawFree(s->work);
     PyMem_RawFree(s->diag);
 }
@@ -157,14 +154,9 @@ slot_init(slot *s, vbatch *b)
     size_t m = (size_t)b->results.m, n = (size_t)b->results.n;
     memset(s, 0, sizeof(*s));
     s->batch = b;
-    s->scratch.fvec = PyMem_RawMalloc((m + 1) * sizeof(double));
-    s->scratch.fjac = PyMem_RawMalloc((m * n + 1) * sizeof(double));
-    s->scratch.qtf = PyMem_RawMalloc((n + 1) * sizeof(double));
-    s->scratch.ipvt = PyMem_RawMalloc((n + 1) * sizeof(npy_int32));
     s->work = PyMem_RawMalloc((3 * n + m + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc((n + 1) * sizeof(double));
-    if (s->scratch.fvec == NULL || s->scratch.fjac == NULL ||
-            s->scratch.qtf == NULL || s->scratch.ipvt == NULL ||
+    if (pm_fit_rows_alloc(&s->scratch, (int)m, (int)n) < 0 ||
             s->work == NULL || s->diag == NULL ||
             pm_fiber_create(&s->fiber, STACK_SIZE) < 0) {
         slot_free(s);
