@@ -33,9 +33,10 @@ def test_positional_parameters_are_scipys_in_order_with_its_defaults():
 def test_extensions_are_keyword_only_and_come_last():
     parameters = list(inspect.signature(pyminpack.leastsq).parameters.values())
     extra = parameters[len(EXPECTED):]
-    assert [p.name for p in extra] == ["check_finite", "m"]
+    assert [p.name for p in extra] == ["check_finite", "m", "callback"]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
-    assert extra[0].default is True and extra[1].default is None
+    assert extra[0].default is True
+    assert extra[1].default is None and extra[2].default is None
 
 
 def test_docstring_documents_every_parameter_and_return_value():
@@ -48,6 +49,7 @@ def test_docstring_documents_every_parameter_and_return_value():
         assert f"\n{name} : " in doc
     assert "\ncheck_finite : " in doc
     assert "\nm : " in doc
+    assert "\ncallback : " in doc
     for name in ("x", "cov_x", "infodict", "mesg", "ier"):
         assert f"\n{name} : " in doc
     for key in ("fvec", "nfev", "njev", "fjac", "ipvt", "qtf"):
@@ -67,6 +69,7 @@ def test_docstring_example_runs():
 
 def test_public_names():
     assert pyminpack.__all__ == ["leastsq", "leastsq_batch", "BatchResult",
+                                 "check_jacobian", "JacobianCheck",
                                  "__version__"]
     assert isinstance(pyminpack.__version__, str)
     assert pyminpack.__version__.count(".") >= 2

@@ -1,17 +1,19 @@
-"""The committed MINPACK-1 reference (tests/data/minpack1_reference.json) is whole.
+"""The MINPACK-1 reference that pyminpack.testing installs is whole.
 
-tools/make_reference.py writes it from the original Fortran drivers; these
-checks catch a truncated or hand-edited file before the fidelity tests
-(test_minpack1_suite.py) trust it.  They need neither pyminpack nor a compiler.
+tools/make_reference.py writes it (src/pyminpack/testing/data/
+minpack1_reference.json) from the original Fortran drivers; these checks
+catch a truncated or hand-edited file before the fidelity tests
+(test_minpack1_suite.py) and the validator trust it.  They read the
+installed copy, the one users get.
 """
 
 import json
 import math
-import pathlib
+from importlib import resources
 
 import pytest
 
-REFERENCE = pathlib.Path(__file__).parent / "data" / "minpack1_reference.json"
+REFERENCE = resources.files("pyminpack.testing") / "data" / "minpack1_reference.json"
 
 # file22 of the suite (netlib minpack/ex): problem, n, m, number of starting
 # points (standard start times 1, 10, 100), for LMDER, LMSTR and LMDIF.

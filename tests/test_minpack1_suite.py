@@ -1,10 +1,11 @@
 """Fidelity: MINPACK-1's own test suite, reproduced bit for bit.
 
-tests/data/minpack1_reference.json holds what the original Fortran drivers of
-the suite (LMDER and LMDIF on the 18 problems of Moré, Garbow and Hillstrom,
-53 cases each) compute on the vendored MINPACK; tools/make_reference.py
-writes it.  Here ``pyminpack.leastsq`` runs the same 106 cases on our NumPy
-translation of the problems (minpack1_problems.py) and must return the same
+pyminpack.testing's MINPACK-1 reference (data/minpack1_reference.json in the
+installed package) holds what the original Fortran drivers of the suite
+(LMDER and LMDIF on the 18 problems of Moré, Garbow and Hillstrom, 53 cases
+each) compute on the vendored MINPACK; tools/make_reference.py writes it.
+Here ``pyminpack.leastsq`` runs the same 106 cases on pyminpack.testing's
+NumPy translation of the problems and must return the same
 info, nfev, njev, x and fvec to the last bit: no tolerance anywhere.  All 106
 cases are exact; a case that stops being exact is a regression to explain,
 not a tolerance to widen.
@@ -17,7 +18,7 @@ while leastsq's default is float64's eps, 2**-52; both give the same
 forward-difference step, because LMDIF uses sqrt(max(epsfcn, epsmch)) and
 dpmpar's epsmch, 2.22044604926e-16, is slightly larger than 2**-52.
 
-The final norm is ENORM's, as the drivers print it; minpack1_problems.enorm
+The final norm is ENORM's, as the drivers print it; pyminpack.testing.enorm
 follows ENORM's arithmetic, and test_enorm_matches_the_fortran shows it does
 on every residual vector in the reference.  Results depend on the libm
 ``exp``/``sin``/``cos``/``atan`` of the machine (the reference was made with
@@ -26,18 +27,16 @@ glibc's; see the JSON's "libc").
 
 import collections
 import functools
-import json
 import math
-import pathlib
 
 import numpy as np
 import pytest
 
-from minpack1_problems import PROBLEMS, enorm, starting_point
 from pyminpack import leastsq
+from pyminpack.testing._minpack1 import raw_reference
+from pyminpack.testing._minpack1_problems import PROBLEMS, enorm, starting_point
 
-REFERENCE = json.loads((pathlib.Path(__file__).parent / "data"
-                        / "minpack1_reference.json").read_text())
+REFERENCE = raw_reference()
 CASES = REFERENCE["cases"]
 TOL = math.sqrt(2.22044604926e-16)  # sqrt(dpmpar(1)), as LMDER1/LMDIF1 pass it
 

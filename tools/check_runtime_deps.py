@@ -18,6 +18,10 @@ running Python imports.  It reads
 - the NEEDED entries (``readelf -d``) and, when ``ldd`` is there, the
   libraries the loader resolves: neither libgfortran nor libquadmath.
 
+The C library's maths (libm) is allowed: CHKDER (check_jacobian) calls
+``log10``, so the extension needs libm.so.6 beside libc; it is part of
+every manylinux baseline.  The check prints the libm symbols it finds.
+
 Exit status 0 when clean, 1 with the reasons otherwise, 2 when the
 extension or the binutils are missing.
 """
@@ -33,6 +37,9 @@ import sys
 FORBIDDEN_LIBRARIES = re.compile(r"lib(gfortran|quadmath)\b")
 # libgfortran's entry points, and the symbol versions of both runtimes.
 FORBIDDEN_SYMBOLS = re.compile(r"^_gfortran_|@+(GFORTRAN|QUADMATH)_")
+# libm functions the extension is known to call (allowed, and listed):
+# log10 from CHKDER's DLOG10.
+LIBM_SYMBOLS = frozenset({"log10"})
 
 
 def installed_extension():
@@ -119,6 +126,8 @@ def main():
         print("  ldd:    " + "\n          ".join(resolved))
     print(f"  undefined dynamic symbols: {len(symbols)}, "
           f"Fortran runtime: {len(bad_symbols)}")
+    maths = sorted(s for s in symbols if s.split("@")[0] in LIBM_SYMBOLS)
+    print(f"  from the C maths library (allowed): {', '.join(maths) or '(none)'}")
     if problems:
         for problem in problems:
             print(f"FAIL: the extension {problem}", file=sys.stderr)

@@ -264,6 +264,7 @@ EOF
 (
     cd "$WORK"
     "$WORK/venv-numpy2/bin/python" -m mypy.stubtest pyminpack._leastsq \
+            pyminpack._check_jacobian \
             pyminpack._batch pyminpack._batch_result \
         || fail "a stub in src/pyminpack/*.pyi does not match its module (update the stub)"
     "$WORK/venv-numpy2/bin/python" -m mypy --strict --no-incremental typed_example.py \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate tests/data/minpack1_reference.json from MINPACK-1's own test suite.
+"""Regenerate the MINPACK-1 reference of pyminpack.testing from MINPACK-1's own suite.
 
 MINPACK's authors shipped drivers that run LMDER and LMDIF on 18 problems of
 Moré, Garbow and Hillstrom (1981) from standard starting points scaled by 1,
@@ -39,7 +39,7 @@ loops calling ``exp`` and then calls glibc's vector exp (libmvec, ``_ZGV*``
 symbols), which differs from the scalar ``exp`` in the last bit now and then
 and changes the Meyer problem (10) — LMDER from the standard start ends with
 info 3 instead of 2.  pyminpack's Python translation of the problems
-(tests/minpack1_problems.py) calls the scalar ``exp`` through ``math.exp``,
+(src/pyminpack/testing/_minpack1_problems.py) calls the scalar ``exp`` through ``math.exp``,
 so the reference is built the same way; the tool checks that the driver
 object references no ``_ZGV`` symbol.  ``-ffixed-line-length-none`` lets the
 patched FORMATs run past column 72.
@@ -76,7 +76,8 @@ from vendor_minpack import FILES as MINPACK_FILES, VENDOR_DIR
 
 PACKAGE = "minpack-dev"
 EXAMPLES = pathlib.PurePosixPath("usr/share/doc/minpack-dev/examples")
-OUTPUT = VENDOR_DIR.parent / "tests" / "data" / "minpack1_reference.json"
+OUTPUT = (VENDOR_DIR.parent / "src" / "pyminpack" / "testing" / "data"
+          / "minpack1_reference.json")
 
 # The project's Fortran flags (meson.build's minpack_fortran_args): no FMA
 # contraction, no fast-math, locals on the stack; -std=legacy for the 1980 code.

@@ -27,8 +27,10 @@ UPSTREAM_VERSION = "19961126+dfsg1"
 MIRROR = "http://deb.debian.org/debian"
 SUITE = "bookworm"
 
-# The double-precision files lmdif and lmder need, and nothing else.
+# The double-precision files lmdif and lmder need, and chkder (the
+# Jacobian check behind pyminpack.check_jacobian); nothing else.
 FILES = (
+    "chkder.f",
     "dpmpar.f",
     "enorm.f",
     "fdjac2.f",

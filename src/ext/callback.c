@@ -149,6 +149,67 @@ evaluate_jacobian(pm_fit *fit, const double *x, double *fjac)
 }
 
 /*
+ * callback(x, fvec) with fresh copies of MINPACK's current iterate and its
+ * residuals.  Returns PM_INFO_CALLBACK_STOP when it returns something
+ * true, -1 with the exception set when it (or its truth value) raises,
+ * and 0 to go on.
+ */
+static int
+call_callback(pm_fit *fit, const double *x, const double *fvec)
+{
+    npy_intp m = fit->m;
+    PyObject *fvec_array = PyArray_SimpleNew(1, &m, NPY_DOUBLE);
+    if (fvec_array == NULL) {
+        return -1;
+    }
+    memcpy(PyArray_DATA((PyArrayObject *)fvec_array), fvec,
+           (size_t)m * sizeof(double));
+    npy_intp n = fit->n;
+    PyObject *x_array = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    if (x_array == NULL) {
+        Py_DECREF(fvec_array);
+        return -1;
+    }
+    memcpy(PyArray_DATA((PyArrayObject *)x_array), x,
+           (size_t)n * sizeof(double));
+    PyObject *result = PyObject_CallFunctionObjArgs(fit->callback, x_array,
+                                                    fvec_array, NULL);
+    Py_DECREF(x_array);
+    Py_DECREF(fvec_array);
+    if (result == NULL) {
+        return -1;
+    }
+    int stop = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return stop < 0 ? -1 : stop ? PM_INFO_CALLBACK_STOP : 0;
+}
+
+/*
+ * MINPACK's IFLAG = 0 call (NPRINT hook): run the callback if this is the
+ * call at the start of an iteration (see jacobian_done in callback.h).
+ * The call MINPACK makes as it returns is skipped: it comes after a trial
+ * point, after an error or stop, or (improper input) before anything was
+ * evaluated, and the iterate it shows is the one leastsq returns anyway.
+ */
+static void
+iteration_hook(const double *x, const double *fvec, int *iflag)
+{
+    pm_fit *fit = running_fit;
+    assert(fit != NULL);
+    int at_iteration_start = fit->jacobian_done;
+    fit->jacobian_done = 0;
+    if (fit->callback == NULL || !at_iteration_start) {
+        return;
+    }
+    fit = enter_python();
+    int status = call_callback(fit, x, fvec);
+    if (status != 0) {
+        *iflag = status;
+    }
+    leave_python(fit);
+}
+
+/*
  * On failure the Python exception stays set in this thread's state, and a
  * negative iflag makes MINPACK return at once with info = iflag; lm.c
  * re-raises it.  No longjmp: the Fortran unwinds normally.
@@ -160,13 +221,15 @@ pm_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
 {
     (void)m, (void)n;
     if (*iflag <= 0) {
-        return;  /* iflag 0 asks for printing; nprint = 0 never does */
+        iteration_hook(x, fvec, iflag);
+        return;
     }
     pm_fit *fit = enter_python();
     /* iflag is 1 for an iterate and 2 for a finite-difference point. */
     if (evaluate_residuals(fit, x, fvec) < 0) {
         *iflag = -1;
     }
+    fit->jacobian_done = *iflag == 2;
     leave_python(fit);
 }
 
@@ -176,6 +239,7 @@ pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
 {
     (void)m, (void)n, (void)ldfjac;  /* ldfjac == m: lm.c allocates fjac */
     if (*iflag <= 0) {
+        iteration_hook(x, fvec, iflag);
         return;
     }
     pm_fit *fit = enter_python();
@@ -184,5 +248,6 @@ pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
     if (status < 0) {
         *iflag = -1;
     }
+    fit->jacobian_done = *iflag == 2;
     leave_python(fit);
 }

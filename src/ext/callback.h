@@ -40,7 +40,24 @@ typedef struct pm_fit {
      */
     const double *fvec_at_x0;
     PyThreadState *thread_state;  /* while MINPACK runs without the GIL */
+    /*
+     * leastsq's callback= (borrowed; NULL for none), run by MINPACK's
+     * NPRINT hook: with nprint = 1 MINPACK calls FCN with IFLAG = 0 at the
+     * start of every iteration, just after the Jacobian at the current
+     * iterate, and once more as it returns.  jacobian_done tells the two
+     * apart: it is set by a successful Jacobian evaluation and cleared by
+     * every IFLAG = 0 call, so only the per-iteration calls find it set.
+     */
+    PyObject *callback;
+    int jacobian_done;
 } pm_fit;
+
+/*
+ * The iflag (and so MINPACK's info) of a fit that callback= stopped by
+ * returning True: after the -1 and -2 of compiled callbacks that fail,
+ * and equal to pyminpack._messages.CALLBACK_STOP.
+ */
+enum { PM_INFO_CALLBACK_STOP = -3 };
 
 /*
  * Prepare `fit` for one MINPACK call: the argument vector (freed by

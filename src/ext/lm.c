@@ -113,13 +113,26 @@ lm_problem_init(lm_problem *problem, PyObject *x0, PyObject *fvec0,
 #define DATA(array) ((double *)PyArray_DATA(array))
 
 /*
+ * callback= (None or a callable) as the fit and MINPACK see it: nprint = 1
+ * makes MINPACK call FCN with IFLAG = 0 at every iteration, 0 never (so
+ * callback=None runs exactly what scipy runs).
+ */
+static int
+lm_set_callback(pm_fit *fit, PyObject *callback)
+{
+    fit->callback = callback == Py_None ? NULL : callback;
+    return fit->callback != NULL;
+}
+
+/*
  * After MINPACK returns: a negative info means a callback failed and its
- * exception is pending; anything else is a result.
+ * exception is pending, except callback='s stop, which is a result like
+ * any info >= 0.
  */
 static int
 lm_check_info(int info)
 {
-    if (info >= 0) {
+    if (info >= 0 || info == PM_INFO_CALLBACK_STOP) {
         return 0;
     }
     if (!PyErr_Occurred()) {
@@ -132,12 +145,13 @@ lm_check_info(int info)
 PyObject *
 pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *func, *x0, *call_args, *fvec0, *diag;
+    PyObject *func, *x0, *call_args, *fvec0, *diag, *callback = Py_None;
     double ftol, xtol, gtol, epsfcn, factor;
     int maxfev;
-    if (!PyArg_ParseTuple(args, "OOO!Oddd" "idd" "O:lmdif", &func, &x0,
+    if (!PyArg_ParseTuple(args, "OOO!Oddd" "idd" "O|O:lmdif", &func, &x0,
                           &PyTuple_Type, &call_args, &fvec0, &ftol, &xtol,
-                          &gtol, &maxfev, &epsfcn, &factor, &diag)) {
+                          &gtol, &maxfev, &epsfcn, &factor, &diag,
+                          &callback)) {
         return NULL;
     }
     lm_problem p;
@@ -150,7 +164,7 @@ pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
         lm_problem_clear(&p);
         return NULL;
     }
-    const int nprint = 0;
+    const int nprint = lm_set_callback(&fit, callback);
     int info = 0, nfev = 0;
     double *wa = p.work + p.n;
 
@@ -174,12 +188,13 @@ pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
 PyObject *
 pm_lmder(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *func, *jac, *x0, *call_args, *fvec0, *diag;
+    PyObject *func, *jac, *x0, *call_args, *fvec0, *diag, *callback = Py_None;
     double ftol, xtol, gtol, factor;
     int col_deriv, maxfev;
-    if (!PyArg_ParseTuple(args, "OOOO!Op" "ddd" "idO:lmder", &func, &jac, &x0,
-                          &PyTuple_Type, &call_args, &fvec0, &col_deriv,
-                          &ftol, &xtol, &gtol, &maxfev, &factor, &diag)) {
+    if (!PyArg_ParseTuple(args, "OOOO!Op" "ddd" "idO|O:lmder", &func, &jac,
+                          &x0, &PyTuple_Type, &call_args, &fvec0, &col_deriv,
+                          &ftol, &xtol, &gtol, &maxfev, &factor, &diag,
+                          &callback)) {
         return NULL;
     }
     lm_problem p;
@@ -192,7 +207,7 @@ pm_lmder(PyObject *Py_UNUSED(module), PyObject *args)
         lm_problem_clear(&p);
         return NULL;
     }
-    const int nprint = 0;
+    const int nprint = lm_set_callback(&fit, callback);
     int info = 0, nfev = 0, njev = 0;
     double *wa = p.work + p.n;
 

@@ -42,6 +42,15 @@ void lmder_(minpack_lmder_fcn *fcn, const int *m, const int *n, double *x,
             const int *nprint, int *info, int *nfev, int *njev, int *ipvt,
             double *qtf, double *wa1, double *wa2, double *wa3, double *wa4);
 
+/*
+ * CHKDER: with *mode == 1 set xp(1..n) to a point near x; with *mode == 2
+ * compare fjac (the Jacobian at x) with fvec (at x) and fvecp (at xp) and
+ * set err(1..m), 1 for a row that looks right, 0 for one that looks wrong.
+ */
+void chkder_(const int *m, const int *n, const double *x, const double *fvec,
+             const double *fjac, const int *ldfjac, double *xp,
+             const double *fvecp, const int *mode, double *err);
+
 /* The Euclidean norm of x(1..n), as MINPACK computes its fnorm. */
 double enorm_(const int *n, const double *x);
 

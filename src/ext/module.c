@@ -8,23 +8,39 @@
 #include "numpy_api.h"
 
 #include "batch.h"
+#include "chkder.h"
 #include "lm.h"
 #include "vectorized.h"
 #include "minpack.h"
 
 PyDoc_STRVAR(lmdif_doc,
-"lmdif(func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor, diag)\n"
+"lmdif(func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor, diag,\n"
+"      callback=None)\n"
 "--\n\n"
 "Run MINPACK's LMDIF (forward-difference Jacobian).  fvec0 is func(x0),\n"
-"handed to LMDIF's first request.  Arguments must already be validated\n"
-"(pyminpack.leastsq does it).  Returns (x, fvec, fjac, ipvt, qtf, nfev, info).");
+"handed to LMDIF's first request.  callback(x, fvec), if not None, runs\n"
+"at the start of every iteration (nprint = 1); a true result stops the fit\n"
+"with info -3.  Arguments must already be validated (pyminpack.leastsq\n"
+"does it).  Returns (x, fvec, fjac, ipvt, qtf, nfev, info).");
 
 PyDoc_STRVAR(lmder_doc,
 "lmder(func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol, maxfev,\n"
-"      factor, diag)\n"
+"      factor, diag, callback=None)\n"
 "--\n\n"
 "Run MINPACK's LMDER (Jacobian from Dfun), as lmdif does.  Returns\n"
 "(x, fvec, fjac, ipvt, qtf, nfev, njev, info).");
+
+PyDoc_STRVAR(chkder_point_doc,
+"chkder_point(x)\n"
+"--\n\n"
+"MINPACK's CHKDER, mode 1: the point xp near x where func is evaluated.");
+
+PyDoc_STRVAR(chkder_err_doc,
+"chkder_err(x, fvec, fjac, fvecp)\n"
+"--\n\n"
+"MINPACK's CHKDER, mode 2: err (m,) from func at x (fvec) and at xp\n"
+"(fvecp) and the Jacobian at x as fjac (n, m), MINPACK's column-major\n"
+"layout.  Private: use pyminpack.check_jacobian.");
 
 PyDoc_STRVAR(residual_vector_doc,
 "residual_vector(output, func)\n"
@@ -88,6 +104,8 @@ static PyMethodDef minpack_methods[] = {
     {"batch_vectorized", pm_batch_vectorized, METH_VARARGS,
      batch_vectorized_doc},
     {"capsule_address", pm_capsule_address, METH_O, capsule_address_doc},
+    {"chkder_point", pm_chkder_point, METH_O, chkder_point_doc},
+    {"chkder_err", pm_chkder_err, METH_VARARGS, chkder_err_doc},
     {NULL, NULL, 0, NULL},
 };
 

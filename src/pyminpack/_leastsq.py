@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _compiled, _minpack
-from ._messages import SUCCESS, message
+from ._messages import CALLBACK_STOP, SUCCESS, message
 
 __all__ = ["leastsq"]
 
@@ -35,7 +35,7 @@ _FLOAT64 = np.dtype(np.float64)
 def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
             ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
             epsfcn=None, factor=100, diag=None, *, check_finite=True,
-            m=None):
+            m=None, callback=None):
     """
     Minimise a sum of squares with MINPACK's Levenberg-Marquardt solver.
 
@@ -105,6 +105,19 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         The number of residuals.  Required when `func` is compiled (see
         Notes), which returns no array to count them in; with a Python
         `func`, a ValueError if it differs from the length of ``func(x0)``.
+    callback : callable, optional, keyword-only
+        ``callback(x, fvec)``, called once per MINPACK iteration, at its
+        start: ``x`` is the iterate the iteration starts from (``x0`` at the
+        first call) and ``fvec`` the residuals there, both new float64
+        arrays the callback may keep.  It is MINPACK's own NPRINT hook
+        (``nprint = 1``), so it runs just after the Jacobian at ``x`` was
+        computed and the number of calls is the number of iterations (with
+        `Dfun`, ``njev``).  Returning something true stops the fit at once
+        with ``ier == -3``; ``x`` and ``fvec`` are then the values the
+        callback was given.  An exception it raises propagates as one from
+        `func` does.  None (the default) runs MINPACK with ``nprint = 0``,
+        exactly as without this option.  Not available with a compiled
+        `func`.
 
     Returns
     -------
@@ -147,7 +160,10 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         0: improper input (negative tolerance, ``factor <= 0``, a ``diag``
         entry ``<= 0``, or ``n == 0``); -1 or -2: a compiled `func` (-1) or
         `Dfun` (-2) returned non-zero, which stopped the fit at its last
-        iterate (`mesg` gives the value returned).
+        iterate (`mesg` gives the value returned); -3: `callback` returned
+        true and the fit stopped at the iterate it was given (no warning;
+        `cov_x` is None, and ``fjac``, ``ipvt`` and ``qtf`` are MINPACK's
+        working arrays at the stop, not a factorisation at ``x``).
 
     Raises
     ------
@@ -215,19 +231,26 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     """
     if _compiled.is_compiled(func) or (Dfun is not None
                                        and _compiled.is_compiled(Dfun)):
+        if callback is not None:
+            raise TypeError("leastsq: callback= is not available with a "
+                            "compiled func or Dfun")
         return _leastsq_compiled(func, x0, args, Dfun, full_output,
                                  ftol, xtol, gtol, maxfev, epsfcn, factor,
                                  diag, check_finite, m)
     _check_callables(func, Dfun)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"leastsq: callback must be callable or None, not "
+                        f"{type(callback).__name__}")
     full_output = _flag(full_output, "full_output")
     (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
      (ftol, xtol, gtol, maxfev)) = _run_python(
         func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
-        factor, diag, check_finite, m)
+        factor, diag, check_finite, m, callback)
 
     # The common case, success without full_output, needs no message
-    # (formatting one takes 0.6 us).
-    if ier in SUCCESS and not full_output:
+    # (formatting one takes 0.6 us).  A stop the callback asked for is not
+    # worth a warning either.
+    if (ier in SUCCESS or ier == CALLBACK_STOP) and not full_output:
         return x, ier
     mesg = message(ier, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
     if full_output:
@@ -245,7 +268,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
 
 
 def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
-                epsfcn, factor, diag, check_finite, m):
+                epsfcn, factor, diag, check_finite, m, callback=None):
     """One fit with Python func/Dfun, checked as leastsq checks it: MINPACK's
     raw results, and the options as used (for the message)."""
     col_deriv = _flag(col_deriv, "col_deriv")
@@ -279,12 +302,12 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
             epsfcn = _EPSILON_OF.get(dtype0, _FLOAT64_EPSILON)
         x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(
             func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor,
-            diag)
+            diag, callback)
         njev = None
     else:
         x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmder(
             func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol,
-            maxfev, factor, diag)
+            maxfev, factor, diag, callback)
 
     return (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
             (ftol, xtol, gtol, maxfev))

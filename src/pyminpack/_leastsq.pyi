@@ -36,6 +36,14 @@ class JacobianFunction(Protocol):
 
     def __call__(self, x: _Float64Array, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
 
+@type_check_only
+class IterationCallback(Protocol):
+    """``callback(x, fvec)``: at the start of every MINPACK iteration, the
+    iterate and its residuals (new arrays); a true result stops the fit
+    with ier -3."""
+
+    def __call__(self, x: _Float64Array, fvec: _Float64Array, /) -> object: ...
+
 # A numba @cfunc, a ctypes function pointer, a PyCapsule or a
 # scipy.LowLevelCallable with the C signature of pyminpack's compiled
 # callbacks (see leastsq's Notes); their types belong to other packages.
@@ -70,6 +78,7 @@ def leastsq(
     *,
     check_finite: bool = True,
     m: int | None = None,
+    callback: IterationCallback | None = None,
 ) -> tuple[_Float64Array, int]: ...
 @overload
 def leastsq(
@@ -89,6 +98,7 @@ def leastsq(
     *,
     check_finite: bool = True,
     m: int | None = None,
+    callback: IterationCallback | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -108,6 +118,7 @@ def leastsq(
     diag: ArrayLike | None = None,
     check_finite: bool = True,
     m: int | None = None,
+    callback: IterationCallback | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -127,6 +138,7 @@ def leastsq(
     *,
     check_finite: bool = True,
     m: int | None = None,
+    callback: IterationCallback | None = None,
 ) -> (
     tuple[_Float64Array, int]
     | tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]

@@ -13,8 +13,14 @@ FAILURE = frozenset({5, 6, 7, 8})
 #: ier values of a fit that a compiled func (-1) or Dfun (-2) stopped by
 #: returning non-zero: MINPACK's own info = iflag convention.
 STOPPED = frozenset({-1, -2})
+#: ier of a fit that ``callback=`` stopped by returning True, at the
+#: iterate it was given: MINPACK's info = iflag convention again, the next
+#: free negative code (src/ext/callback.h, PM_INFO_CALLBACK_STOP).
+CALLBACK_STOP = -3
 
 _TEMPLATES = {
+    CALLBACK_STOP: "callback returned True: the fit stopped at the iterate "
+                   "it was given.",
     -2: "Dfun returned {status} (not 0): the fit stopped at its last "
         "iterate.",
     -1: "func returned {status} (not 0): the fit stopped at its last "

@@ -7,8 +7,8 @@ computes the same residuals, Jacobians and starting points, written so that
 every floating-point operation happens in the order the Fortran performs it
 (Fortran evaluates ``a*b/c`` as ``(a*b)/c``, ``a + b - c`` as ``(a + b) - c``,
 ``x**2`` as ``x*x``), which makes the values equal to the Fortran's to the
-last bit.  tests/test_minpack1_suite.py relies on that to demand bit-identical
-fits.
+last bit.  The reference results of pyminpack.testing (and the project's
+tests) rely on that to demand bit-identical fits.
 
 Three habits keep it exact:
 

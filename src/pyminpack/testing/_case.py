@@ -1,0 +1,86 @@
+"""The types of pyminpack.testing: one test case and its reference results."""
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+import numpy as np
+from numpy.typing import NDArray
+
+Vector = NDArray[np.float64]
+
+
+def frozen_vector(values) -> Vector:
+    """A new read-only float64 copy: a case's data cannot be changed by the
+    code under test (which would change every later run)."""
+    array = np.array(values, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one solver run returned: MINPACK's info and counters, and the
+    final x, fvec and ENORM(fvec), every double exact.
+
+    ``njev`` is None for lmdif (no Jacobian function).
+    """
+
+    info: int
+    nfev: int
+    njev: Optional[int]
+    x: Vector
+    fvec: Vector
+    fnorm: float
+
+
+@dataclass(frozen=True)
+class Certified:
+    """NIST's certified values for a StRD problem."""
+
+    params: Vector
+    std_devs: Vector
+    residual_sum_of_squares: float
+    residual_std_dev: float
+    degrees_of_freedom: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """One least-squares problem from one start.
+
+    ``residuals(x)`` gives the ``m`` residuals and ``jacobian(x)`` the
+    ``(m, n)`` Jacobian (``J[i, j] = d residual_i / d x_j``), so that
+    ``leastsq(case.residuals, case.x0, Dfun=case.jacobian, **case.options)``
+    is the run the reference describes, for pyminpack, scipy or any
+    leastsq-shaped function.  ``options`` are the leastsq keywords of that
+    run (tolerances; every other option at its default).
+
+    ``lmder`` and ``lmdif`` are the reference results with and without the
+    Jacobian: for MINPACK-1, the original Fortran drivers' (on the vendored
+    MINPACK); for NIST, None (no Fortran driver exists: the validator runs
+    pyminpack, which is that Fortran, for its reference).  ``fvec0`` is the
+    reference's residuals at ``x0`` and ``jac0`` its Jacobian there (None
+    where the reference has none): they tell a problem-function difference
+    (the C library's ``exp``, say) from a solver difference.
+    """
+
+    name: str
+    suite: str
+    title: str
+    m: int
+    n: int
+    x0: Vector
+    residuals: Callable[[Vector], Vector] = field(repr=False)
+    jacobian: Callable[[Vector], Vector] = field(repr=False)
+    options: Mapping[str, Any] = field(repr=False)
+    lmder: Optional[Result] = field(default=None, repr=False)
+    lmdif: Optional[Result] = field(default=None, repr=False)
+    fvec0: Optional[Vector] = field(default=None, repr=False)
+    jac0: Optional[Vector] = field(default=None, repr=False)
+    certified: Optional[Certified] = field(default=None, repr=False)
+    #: The problem's description: MINPACK-1 number, or NIST model formula.
+    about: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def reference(self, with_jacobian: bool) -> Optional[Result]:
+        """The reference result of lmder (True) or lmdif (False)."""
+        return self.lmder if with_jacobian else self.lmdif

@@ -1,0 +1,7 @@
+"""``python -m pyminpack.validate``: see ``--help``."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

@@ -1,0 +1,222 @@
+"""The validator's JSON files: the exported cases, a port's results, the
+report.  README.md ("Validating another MINPACK") documents the schemas.
+
+Doubles are written as ``float.hex`` strings ("0x1.8p+1"; C99's ``%a``
+prints and ``strtod`` reads them), which are exact.  Results files may
+give them as hex strings or as JSON numbers (exact when printed with 17
+significant digits, ``%.17g``).
+"""
+
+import json
+from typing import Any
+
+import numpy as np
+
+from ..testing import Case, Result, enorm
+from ._verdict import SAME_MAX_ULPS
+
+CASES_SCHEMA = "pyminpack.validate/cases-1"
+RESULTS_SCHEMA = "pyminpack.validate/results-1"
+REPORT_SCHEMA = "pyminpack.validate/report-1"
+
+
+class ResultsFileError(ValueError):
+    """A results file that does not follow the schema; the message names
+    the field (``results[3].x[1]``)."""
+
+
+def hexes(values):
+    return [float(v).hex() for v in np.asarray(values, dtype=float).ravel()]
+
+
+def result_json(result: Result):
+    entry: dict[str, Any] = {"info": result.info, "nfev": result.nfev}
+    if result.njev is not None:
+        entry["njev"] = result.njev
+    entry.update(x=hexes(result.x), fvec=hexes(result.fvec),
+                 fnorm=float(result.fnorm).hex())
+    return entry
+
+
+def case_json(case: Case, references):
+    """One case for --export: inputs, MINPACK's options, the reference."""
+    entry: dict[str, Any] = {"case": case.name, "suite": case.suite,
+                             "title": case.title, "m": case.m, "n": case.n,
+                             "x0": hexes(case.x0)}
+    entry.update({name: float(value).hex()
+                  for name, value in case.options.items()})
+    entry.update(maxfev={"lmder": 100 * (case.n + 1),
+                         "lmdif": 200 * (case.n + 1)},
+                 epsfcn=0.0, factor=100.0, mode=1, nprint=0)
+    if case.suite == "minpack1":
+        entry["problem"] = case.about["problem"]
+        entry["factor_of_standard_start"] = case.about["factor"]
+    else:
+        certified = case.certified
+        assert certified is not None  # every NIST case has them
+        entry["dataset"] = case.about["dataset"]
+        entry["start"] = case.about["start"]
+        entry["model"] = case.about["model"]
+        entry["residual"] = ("model(b, x) - log(y)" if case.about["dataset"]
+                             == "Nelson" else "model(b, x) - y")
+        x = case.about["x"]
+        entry["data"] = {"x": ([hexes(row) for row in x] if x.ndim == 2
+                               else hexes(x)),
+                         "y": hexes(case.about["y"])}
+        entry["certified"] = {
+            "params": hexes(certified.params),
+            "std_devs": hexes(certified.std_devs),
+            "residual_sum_of_squares":
+                float(certified.residual_sum_of_squares).hex()}
+    fvec0 = case.fvec0 if case.fvec0 is not None else case.residuals(case.x0)
+    jac0 = case.jac0 if case.jac0 is not None else case.jacobian(case.x0)
+    entry["fvec0"] = hexes(fvec0)
+    entry["jac0"] = [hexes(row) for row in np.asarray(jac0)]
+    entry["reference"] = {solver: result_json(references.get(
+        case, solver == "lmder")[0]) for solver in ("lmder", "lmdif")}
+    return entry
+
+
+def cases_document(cases, references, about):
+    return {"schema": CASES_SCHEMA, "about": about,
+            "doubles": "float.hex strings (C99 %a), exact",
+            "cases": [case_json(case, references) for case in cases]}
+
+
+def reference_results_document(cases, references):
+    """The reference itself in the results schema: what a port that is
+    the original Fortran writes (and the example of the format)."""
+    results = []
+    for case in cases:
+        for solver in ("lmder", "lmdif"):
+            result = references.get(case, solver == "lmder")[0]
+            entry = {"case": case.name, "solver": solver}
+            entry.update(result_json(result))
+            del entry["fnorm"]
+            results.append(entry)
+    return {"schema": RESULTS_SCHEMA, "target": "reference", "results":
+            results}
+
+
+# --- reading a port's results ------------------------------------------------
+
+def _fail(where, problem):
+    raise ResultsFileError(f"{where}: {problem}")
+
+
+def _double(value, where):
+    if isinstance(value, bool):
+        _fail(where, f"expected a number or a float.hex string, not {value}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float.fromhex(value) if "0x" in value.lower() \
+                else float(value)
+        except ValueError:
+            pass
+    _fail(where, f"expected a number or a float.hex string, not "
+                 f"{json.dumps(value)}")
+
+
+def _vector(entry, name, where, size=None):
+    if name not in entry:
+        _fail(where, f"missing field '{name}'")
+    values = entry[name]
+    if not isinstance(values, list):
+        _fail(f"{where}.{name}", "expected a list of doubles")
+    if size is not None and len(values) != size:
+        _fail(f"{where}.{name}", f"expected {size} values, found "
+                                 f"{len(values)}")
+    return np.array([_double(v, f"{where}.{name}[{k}]")
+                     for k, v in enumerate(values)], dtype=np.float64)
+
+
+def _integer(entry, name, where):
+    if name not in entry:
+        _fail(where, f"missing field '{name}'")
+    value = entry[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(f"{where}.{name}", f"expected an integer, not "
+                                 f"{json.dumps(value)}")
+    return value
+
+
+def parse_results(document, cases_by_name):
+    """{(case, solver): (Result, evaluations or None)} from a results
+    document, or ResultsFileError naming the first bad field."""
+    if not isinstance(document, dict):
+        _fail("(top level)", "expected a JSON object")
+    # A --json report carries its results in the same form.
+    if document.get("schema") not in (RESULTS_SCHEMA, REPORT_SCHEMA):
+        _fail("schema", f"expected \"{RESULTS_SCHEMA}\", found "
+                        f"{json.dumps(document.get('schema'))}")
+    entries = document.get("results")
+    if not isinstance(entries, list):
+        _fail("results", "missing, or not a list")
+    parsed = {}
+    for k, entry in enumerate(entries):
+        where = f"results[{k}]"
+        if not isinstance(entry, dict):
+            _fail(where, "expected an object")
+        name = entry.get("case")
+        if name not in cases_by_name:
+            _fail(f"{where}.case", f"unknown case {json.dumps(name)}")
+        solver = entry.get("solver")
+        if solver not in ("lmder", "lmdif"):
+            _fail(f"{where}.solver", f"expected \"lmder\" or \"lmdif\", not "
+                                     f"{json.dumps(solver)}")
+        if (name, solver) in parsed:
+            _fail(where, f"a second result for {name} {solver}")
+        case = cases_by_name[name]
+        njev = _integer(entry, "njev", where) if solver == "lmder" else None
+        fvec = _vector(entry, "fvec", where, case.m)
+        result = Result(info=_integer(entry, "info", where),
+                        nfev=_integer(entry, "nfev", where), njev=njev,
+                        x=_vector(entry, "x", where, case.n), fvec=fvec,
+                        fnorm=enorm(fvec))
+        points = None
+        if entry.get("evaluations") is not None:
+            if not isinstance(entry["evaluations"], list):
+                _fail(f"{where}.evaluations", "expected a list of points")
+            points = [_vector({"x": p}, "x", f"{where}.evaluations[{i}]",
+                              case.n)
+                      for i, p in enumerate(entry["evaluations"])]
+        parsed[(name, solver)] = (result, points)
+    return parsed
+
+
+# --- the report ----------------------------------------------------------------
+
+def report_document(target, verdicts, results, summary, allow_ulps, about):
+    """The --json report; its "results" part is itself a results file."""
+    cases = []
+    for v in verdicts:
+        entry = {"case": v.case, "suite": v.suite, "solver": v.solver,
+                 "verdict": v.verdict, "differences": v.differences,
+                 "max_ulps_x": v.max_ulps_x, "note": v.note,
+                 "first_departure": None}
+        if v.departure is not None:
+            d = v.departure
+            entry["first_departure"] = {
+                "evaluation": d.evaluation, "iteration": d.iteration,
+                "component": d.component, "ulps": d.ulps,
+                "components_differing": d.components_differing,
+                "reference_x": None if d.reference_x is None
+                else d.reference_x.hex(),
+                "target_x": None if d.target_x is None
+                else d.target_x.hex(),
+                "reference_evaluations": d.reference_count,
+                "target_evaluations": d.target_count}
+        cases.append(entry)
+    document = {"schema": REPORT_SCHEMA, "target": target, "about": about,
+                "same_max_ulps": SAME_MAX_ULPS, "allow_ulps": allow_ulps,
+                "summary": summary, "cases": cases}
+    if results is not None:
+        document["results"] = [
+            dict({"case": case.name, "solver": solver}, **{
+                key: value for key, value in result_json(result).items()
+                if key != "fnorm"})
+            for case, solver, result, _ in results if result is not None]
+        document["results_schema"] = RESULTS_SCHEMA
+    return document

@@ -1,0 +1,78 @@
+"""check_jacobian: MINPACK's CHKDER on func and Dfun.
+
+CHKDER is deterministic, so what it says about a Jacobian at a point is a
+fact to test, not a tendency: the correct Jacobians of these problems pass
+at their starts, and scaling any one column by 1.5 flags exactly the
+residuals that depend on that parameter.  (At some other starts, e.g. the
+linear problems at x = 1, CHKDER itself flags correct gradients: the loss
+of significance its documentation warns about.)
+"""
+
+import numpy as np
+import pytest
+
+from pyminpack import JacobianCheck, check_jacobian
+from pyminpack.testing import all_cases
+
+RELIABLE = ("mgh04-n2-m2-x10", "mgh08-n3-m15-x1", "mgh09-n4-m11-x10",
+            "mgh17-n5-m33-x1", "Misra1a-start1", "Rat43-start2")
+CASES = {case.name: case for case in all_cases() if case.name in RELIABLE}
+
+
+def test_the_chosen_cases_exist():
+    assert sorted(CASES) == sorted(RELIABLE)
+
+
+@pytest.mark.parametrize("name", RELIABLE)
+def test_correct_jacobians_pass(name):
+    case = CASES[name]
+    check = check_jacobian(case.residuals, case.jacobian, case.x0)
+    assert isinstance(check, JacobianCheck)
+    assert check.err.shape == (case.m,)
+    assert np.all((check.err >= 0.5) & (check.err <= 1.0))
+    assert check.suspect.size == 0
+
+
+@pytest.mark.parametrize("name", RELIABLE)
+def test_one_wrong_column_flags_the_rows_it_is_in(name):
+    case = CASES[name]
+    for column in range(case.n):
+        def wrong(x):
+            jacobian = np.array(case.jacobian(x))
+            jacobian[:, column] *= 1.5
+            return jacobian
+        check = check_jacobian(case.residuals, wrong, case.x0)
+        depends = np.flatnonzero(case.jacobian(case.x0)[:, column] != 0.0)
+        assert check.suspect.tolist() == depends.tolist(), column
+        assert np.all(check.err[depends] < 0.5)
+
+
+def test_col_deriv_and_args():
+    case = CASES["mgh08-n3-m15-x1"]
+    check = check_jacobian(lambda x, s: case.residuals(x) * s,
+                           lambda x, s: case.jacobian(x).T * s, case.x0,
+                           args=(2.0,), col_deriv=True)
+    assert check.suspect.size == 0
+
+
+def test_the_nearby_point_is_chkders():
+    """func is called at x0 and at x0_j + sqrt(eps)*|x0_j| (sqrt(eps)
+    where x0_j is 0), eps being dpmpar(1)'s."""
+    points = []
+
+    def func(x):
+        points.append(x.copy())
+        return np.array([x[0] * x[1], x[0] + x[1]])
+    check_jacobian(func, lambda x: np.array([[x[1], x[0]], [1.0, 1.0]]),
+                   [3.0, 0.0])
+    step = 2.22044604926e-16 ** 0.5
+    assert points[0].tolist() == [3.0, 0.0]
+    assert points[1].tolist() == [3.0 + step * 3.0, step]
+
+
+def test_a_wrong_shape_is_a_type_error():
+    case = CASES["mgh08-n3-m15-x1"]
+    with pytest.raises(TypeError, match=r"shape \(3, 15\), expected \(15, 3\)"):
+        check_jacobian(case.residuals, lambda x: case.jacobian(x).T, case.x0)
+    with pytest.raises(TypeError, match="Dfun must be callable"):
+        check_jacobian(case.residuals, None, case.x0)
