@@ -25,11 +25,16 @@ def test_demo_reports_the_users_guide_solution_for_both_solvers():
     assert out.count("final residual norm  0.0906359") == 2
     assert "nfev = 21\n" in out and "nfev = 6, njev = 5" in out
     assert out.count("ier = 1: Both actual and predicted") == 2
-    assert out.count("+/- ") == 6
+    assert out.count("+/- ") == 6 + 2  # the users' guide, then curve 0
     assert "10,000 noisy curves y = a*exp(-b*t) + c" in out
     assert "10,000 converged" in out
     assert re.search(r"speed-up \d+\.\dx; the first 500 fits the same to "
                      r"the bit", out)
+    assert "10,000 Gaussian peaks, 50 points and 4 parameters each" in out
+    assert re.search(r"curve_fit_batch:\s+[\d,]+ fits/s, 10,000 converged",
+                     out)
+    assert re.search(r"the first 300 fits \(popt and pcov\) the same to the "
+                     r"bit", out)
 
 
 def test_batch_report_fits_as_leastsq_does():
@@ -57,3 +62,9 @@ def test_analytic_jacobian_matches_finite_differences():
         / (2 * step) for e in np.eye(3)])
     np.testing.assert_allclose(_demo.jacobian(x), numeric, rtol=1e-6,
                                atol=1e-9)
+
+
+def test_curve_fit_report_compares_the_batch_with_curve_fit():
+    text = _demo.curve_fit_report(loop_fits=15)
+    assert "the first 15 fits (popt and pcov) the same to the bit" in text
+    assert re.search(r"height = 1\.\d{4} \+/- 0\.\d{4}", text)

@@ -68,8 +68,9 @@ def test_docstring_example_runs():
 
 
 def test_public_names():
-    assert pyminpack.__all__ == ["leastsq", "leastsq_batch", "BatchResult",
-                                 "check_jacobian", "JacobianCheck",
-                                 "__version__"]
+    assert pyminpack.__all__ == [
+        "leastsq", "leastsq_batch", "BatchResult", "curve_fit",
+        "curve_fit_batch", "OptimizeWarning", "check_jacobian",
+        "JacobianCheck", "__version__"]
     assert isinstance(pyminpack.__version__, str)
     assert pyminpack.__version__.count(".") >= 2

@@ -115,15 +115,19 @@ grep -qx 'License-Expression: BSD-3-Clause AND Minpack' "$WORK/PKG-INFO" \
 echo "$(wc -l < "$WORK/sdist.txt") entries; $(grep -c '^minpack/.*\.f$' "$WORK/sdist.txt") Fortran files, $(grep -c '^tests/.*\.py$' "$WORK/sdist.txt") test modules, both licences"
 
 step "wheel contents and metadata"
-"$WORK/tools/bin/python" - "$WHEEL" <<'EOF'
+"$WORK/tools/bin/python" - "$WHEEL" "$WORK/sdist.txt" <<'EOF'
 import email, sys, zipfile
 wheel = zipfile.ZipFile(sys.argv[1])
 names = wheel.namelist()
 dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
-required = ["pyminpack/__init__.py", "pyminpack/_version.py", "pyminpack/_leastsq.pyi",
-            "pyminpack/_batch.pyi", "pyminpack/_batch_result.pyi",
-            "pyminpack/py.typed", f"{dist_info}/licenses/LICENSE",
-            f"{dist_info}/licenses/minpack/LICENSE"]
+required = ["pyminpack/__init__.py", "pyminpack/_version.py",
+            f"{dist_info}/licenses/LICENSE", f"{dist_info}/licenses/minpack/LICENSE"]
+# Every file of the package's source (modules, stubs, package data such as
+# pyminpack.testing's reference files) must be installed: a file missing
+# from meson.build's install_sources would otherwise go unnoticed.
+with open(sys.argv[2]) as listing:
+    required += [line.strip()[len("src/"):] for line in listing
+                 if line.startswith("src/pyminpack/") and not line.strip().endswith(("/", ".in"))]
 missing = [n for n in required if n not in names]
 if not any(n.startswith("pyminpack/_minpack") and n.endswith(".so") for n in names):
     missing.append("pyminpack/_minpack*.so")
@@ -237,7 +241,7 @@ pip_install "$WORK/venv-numpy2" mypy
 cat > "$WORK/typed_example.py" <<'EOF'
 import numpy as np
 from numpy.typing import NDArray
-from pyminpack import BatchResult, leastsq, leastsq_batch
+from pyminpack import BatchResult, curve_fit, curve_fit_batch, leastsq, leastsq_batch
 
 t = np.linspace(0.0, 1.0, 5)
 
@@ -260,10 +264,21 @@ def one_fit(p: NDArray[np.float64], row: NDArray[np.float64]) -> NDArray[np.floa
 batch: BatchResult = leastsq_batch(one_fit, [1.0], data=np.ones((3, 5)))
 solutions: NDArray[np.float64] = batch.x
 first_message: str = batch.message(0)
+
+def line(x: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
+    y: NDArray[np.float64] = a * x + b
+    return y
+
+popt, pcov = curve_fit(line, t, 2.0 * t + 1.0)
+popt2, pcov2, info2, mesg2, ier4 = curve_fit(line, t, 2.0 * t, full_output=True)
+calls: int = info2["nfev"]
+popts, pcovs, fits = curve_fit_batch(line, t, np.ones((3, 5)), [1.0, 0.0])
+converged: NDArray[np.bool_] = fits.success
 EOF
 (
     cd "$WORK"
     "$WORK/venv-numpy2/bin/python" -m mypy.stubtest pyminpack._leastsq \
+            pyminpack._curve_fit pyminpack._curve_fit_batch \
             pyminpack._check_jacobian \
             pyminpack._batch pyminpack._batch_result \
         || fail "a stub in src/pyminpack/*.pyi does not match its module (update the stub)"

@@ -12,6 +12,7 @@
 #include "lm.h"
 #include "vectorized.h"
 #include "minpack.h"
+#include "triangular.h"
 
 PyDoc_STRVAR(lmdif_doc,
 "lmdif(func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor, diag,\n"
@@ -88,6 +89,12 @@ PyDoc_STRVAR(capsule_address_doc,
 "(name, address) of a PyCapsule: its name (None if it has none) and the\n"
 "pointer it holds, as an int.");
 
+PyDoc_STRVAR(solve_lower_doc,
+"solve_lower(L, b)\n"
+"--\n\n"
+"L^-1 b by forward substitution, L lower triangular (m, m), b (m,) or\n"
+"(m, p); a new array.  curve_fit's weighting by a covariance sigma.");
+
 PyDoc_STRVAR(enorm_doc,
 "enorm(vector)\n"
 "--\n\n"
@@ -101,6 +108,7 @@ static PyMethodDef minpack_methods[] = {
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},
     {"batch_compiled", pm_batch_compiled, METH_VARARGS, batch_compiled_doc},
     {"enorm", pm_enorm, METH_O, enorm_doc},
+    {"solve_lower", pm_solve_lower, METH_VARARGS, solve_lower_doc},
     {"batch_vectorized", pm_batch_vectorized, METH_VARARGS,
      batch_vectorized_doc},
     {"capsule_address", pm_capsule_address, METH_O, capsule_address_doc},

@@ -3,8 +3,11 @@
 from ._batch import leastsq_batch
 from ._batch_result import BatchResult
 from ._check_jacobian import JacobianCheck, check_jacobian
+from ._curve_fit import OptimizeWarning, curve_fit
+from ._curve_fit_batch import curve_fit_batch
 from ._leastsq import leastsq
 from ._version import __version__
 
-__all__ = ["leastsq", "leastsq_batch", "BatchResult", "check_jacobian",
+__all__ = ["leastsq", "leastsq_batch", "BatchResult", "curve_fit",
+           "curve_fit_batch", "OptimizeWarning", "check_jacobian",
            "JacobianCheck", "__version__"]

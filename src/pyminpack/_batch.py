@@ -22,9 +22,9 @@ import numpy as np
 
 from . import _compiled, _minpack
 from ._batch_result import BatchResult, result_arrays
-from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, _args_tuple,
-                       _check_callables, _check_n_le_m, _count, _flag,
-                       _maxfev, _real, _run_python, _tolerances)
+from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
+                       _args_tuple, _check_callables, _check_n_le_m, _count,
+                       _flag, _maxfev, _real, _run_python, _tolerances)
 from ._messages import SUCCESS
 
 __all__ = ["leastsq_batch"]
@@ -349,10 +349,11 @@ def _result(x, results, Dfun, options, report, count):
     bad = np.flatnonzero(nonfinite >= 0)
     if bad.size:
         k = int(bad[0])
-        raise ValueError(f"leastsq_batch: func(x0) must be finite, but entry "
-                         f"{nonfinite[k]} of fit {k} is not ({bad.size} "
-                         f"fits have non-finite residuals at x0; pass "
-                         f"check_finite=False to allow it)")
+        raise NonFiniteInputError(
+            f"leastsq_batch: func(x0) must be finite, but entry "
+            f"{nonfinite[k]} of fit {k} is not ({bad.size} fits have "
+            f"non-finite residuals at x0; pass check_finite=False to allow "
+            f"it)", "func(x0)", int(nonfinite[k]), None, fit=k)
     if report is not None:
         report(count, count)
     if Dfun is None:
@@ -385,6 +386,8 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
                               check_finite, m)
         except BaseException as exc:
             _add_note(exc, f"in fit {k} of {count} (leastsq_batch)")
+            if isinstance(exc, NonFiniteInputError):
+                exc.fit = k
             raise
         x[k] = xk
         ier[k] = ier_k

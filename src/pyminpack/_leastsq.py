@@ -461,12 +461,26 @@ def _as_float64_vector(value, name):
     return np.array(array, dtype=np.float64, order="C").reshape(-1)
 
 
+class NonFiniteInputError(ValueError):
+    """What check_finite found: the input's ``name``, the entry's ``index``
+    and its ``value``, and in a batch the ``fit`` (so that curve_fit and
+    curve_fit_batch can say it in their own terms)."""
+
+    def __init__(self, message, name, index, value, fit=None):
+        super().__init__(message)
+        self.name = name
+        self.index = index
+        self.value = value
+        self.fit = fit
+
+
 def _require_finite(vector, name, hint=""):
     # In C: numpy's isfinite().all() costs a microsecond even for n = 3.
     index = _minpack.first_nonfinite(vector)
     if index >= 0:
-        raise ValueError(f"leastsq: {name} must be finite, but entry "
-                         f"{index} is {vector[index]}{hint}")
+        raise NonFiniteInputError(f"leastsq: {name} must be finite, but "
+                                  f"entry {index} is {vector[index]}{hint}",
+                                  name, index, vector[index])
 
 
 def _real(value, name, finite=False):
