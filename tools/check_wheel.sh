@@ -237,7 +237,8 @@ for old in $NUMPY_OLD; do
 done
 
 step "typing: stubtest and a typed example under mypy"
-pip_install "$WORK/venv-numpy2" mypy
+# dask and distributed: stubtest imports pyminpack.dask, which imports them.
+pip_install "$WORK/venv-numpy2" mypy "dask[array]" distributed
 cat > "$WORK/typed_example.py" <<'EOF'
 import numpy as np
 from numpy.typing import NDArray
@@ -279,7 +280,7 @@ EOF
     cd "$WORK"
     "$WORK/venv-numpy2/bin/python" -m mypy.stubtest pyminpack._leastsq \
             pyminpack._curve_fit pyminpack._curve_fit_batch \
-            pyminpack._check_jacobian \
+            pyminpack._check_jacobian pyminpack.compiled pyminpack.dask \
             pyminpack._batch pyminpack._batch_result \
         || fail "a stub in src/pyminpack/*.pyi does not match its module (update the stub)"
     "$WORK/venv-numpy2/bin/python" -m mypy --strict --no-incremental typed_example.py \

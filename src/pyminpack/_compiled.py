@@ -8,6 +8,8 @@ A compiled ``func`` or ``Dfun`` is one of
 - a ``PyCapsule`` whose name is its C signature,
 - a ``scipy.LowLevelCallable`` (recognised by its type, scipy is never
   imported here),
+- a recipe of ``pyminpack.compiled`` (``from_numba``, ``from_import``,
+  ``from_library``), resolved to one of the above once per process,
 
 with the signatures ``RESIDUAL_SIGNATURE`` and ``JACOBIAN_SIGNATURE``.
 ctypes is imported only when a ctypes object has to be looked at, so
@@ -24,7 +26,7 @@ from . import _minpack
 from ._batch_result import result_arrays
 
 __all__ = ["RESIDUAL_SIGNATURE", "JACOBIAN_SIGNATURE", "Compiled",
-           "is_compiled", "resolve", "user_data_address"]
+           "is_compiled", "is_recipe", "resolve", "user_data_address"]
 
 RESIDUAL_SIGNATURE = ("int func(int m, int n, const double *x, double *fvec, "
                       "void *user_data)")
@@ -75,10 +77,18 @@ def _is_capsule(obj):
         "builtins", None)
 
 
+def is_recipe(obj):
+    """True for a recipe of ``pyminpack.compiled``: none can exist before
+    that module is imported, so it is not imported here."""
+    recipes = sys.modules.get("pyminpack.compiled")
+    return recipes is not None and isinstance(obj, recipes.Recipe)
+
+
 def is_compiled(obj):
     """True for the kinds of compiled callable leastsq accepts."""
     return (_is_numba_cfunc(obj) or _is_ctypes_function(obj)
-            or _is_low_level_callable(obj) or _is_capsule(obj))
+            or _is_low_level_callable(obj) or _is_capsule(obj)
+            or is_recipe(obj))
 
 
 def _signature_error(role, found):
@@ -140,7 +150,8 @@ def _capsule(capsule, role):
 # of leastsq calls checks a signature once (it costs several microseconds);
 # weak, so an entry goes with its cfunc.  Only cfuncs: their signature is
 # fixed when compiled, while a ctypes pointer's argtypes can be reassigned.
-_CHECKED_CFUNCS = weakref.WeakKeyDictionary()
+_CHECKED_CFUNCS: "weakref.WeakKeyDictionary[object, dict]" = (
+    weakref.WeakKeyDictionary())
 
 
 def _cfunc_address(cfunc, role):
@@ -158,6 +169,8 @@ def _cfunc_address(cfunc, role):
 
 def resolve(obj, role):
     """``obj`` (a compiled func or Dfun, ``role`` says which) resolved."""
+    if is_recipe(obj):
+        obj = obj.resolve(role)  # built once per process, then kept
     if _is_numba_cfunc(obj):
         return Compiled(_cfunc_address(obj, role), keep=obj)
     if _is_ctypes_function(obj):

@@ -473,6 +473,12 @@ class NonFiniteInputError(ValueError):
         self.value = value
         self.fit = fit
 
+    def __reduce__(self):
+        # Pickled whole (a Dask worker sends it back to the client); the
+        # default would call __init__ with the message alone.
+        return (type(self), (self.args[0], self.name, self.index,
+                             self.value, self.fit))
+
 
 def _require_finite(vector, name, hint=""):
     # In C: numpy's isfinite().all() costs a microsecond even for n = 3.

@@ -1,0 +1,180 @@
+"""``pyminpack.dask.curve_fit_batch``: the local curve_fit_batch, one Dask
+task per chunk of curves."""
+
+import warnings
+
+import dask
+import numpy as np
+
+from .._batch_result import BatchResult
+from .._curve_fit_inputs import (COVARIANCE_WARNING, OptimizeWarning,
+                                 nan_mask, parameter_count)
+# The check the local functions make (private: _leastsq.pyi omits it).
+from .._leastsq import _flag  # type: ignore[attr-defined]
+from ._graph import (active_client, along_fits, apply_per_chunk,
+                     check_known_shape, fit_chunks, is_dask)
+from ._result import DaskBatchResult
+from ._tasks import (RESULT_FIELDS, CurveShared, curve_fit_chunk,
+                     output_names, output_shapes)
+
+__all__ = ["curve_fit_batch"]
+
+_WHO = "pyminpack.dask.curve_fit_batch"
+
+
+def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
+                    absolute_sigma=False, *, jac=None, check_finite=None,
+                    nan_policy=None, vectorized=True, full_output=False,
+                    progress=False, fits_per_chunk="auto", **kwargs):
+    """
+    :func:`pyminpack.curve_fit_batch` on Dask: one task per chunk of
+    curves.
+
+    Each task runs the local ``curve_fit_batch`` on its curves, so curve
+    k's popt, pcov and results are bit for bit the local ones, whatever
+    the chunking.  The active Dask scheduler is used.
+
+    Parameters
+    ----------
+    f, xdata, ydata, p0, sigma, absolute_sigma, jac, check_finite, \
+nan_policy, vectorized, full_output, **kwargs
+        As in :func:`pyminpack.curve_fit_batch`.  `ydata` (K, m), a (K, n)
+        `p0`, a (K, m) `sigma` and a (K, n) ``diag`` may be numpy or dask
+        arrays, chunked along the curves only, all alike; `xdata`, an (n,)
+        `p0` and a shared `sigma` are sent once to each worker.  `f` and
+        `jac` travel by pickle (cloudpickle: lambdas work).
+    progress : False
+        Use Dask's progress reporting instead.
+    fits_per_chunk : int or "auto", optional
+        Curves per task, by the rule of
+        :func:`pyminpack.dask.leastsq_batch`.
+
+    Returns
+    -------
+    popt, pcov, result
+        With numpy inputs, the local function's results, computed (and one
+        :class:`pyminpack.OptimizeWarning` for all curves whose covariance
+        could not be estimated).  With a dask array among the inputs, dask
+        arrays popt (K, n) and pcov (K, n, n) and a
+        :class:`DaskBatchResult`, all lazy and computed by one task per
+        chunk; their covariance warning is not raised (pcov is inf there).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad shapes found before any task runs; other bad input fails the
+        computation as the local function fails.
+    Exception
+        An exception from `f` or `jac` fails the computation, with notes
+        naming the chunk.
+    """
+    if progress is not None and progress is not False:
+        raise ValueError(f"{_WHO}: progress= is for the local batch; use "
+                         f"Dask's (distributed.progress or "
+                         f"dask.diagnostics.ProgressBar)")
+    if is_dask(xdata):
+        raise TypeError(f"{_WHO}: xdata is shared by every curve: pass it "
+                        f"as a numpy array, not a dask array")
+    full_output = _flag(full_output, "full_output")
+    vectorized = _flag(vectorized, "vectorized")
+    ydata = ydata if is_dask(ydata) else np.asarray(ydata, float)
+    check_known_shape(ydata, "ydata", _WHO)
+    if ydata.ndim != 2:
+        raise ValueError(f"{_WHO}: ydata must have shape (K, m), one curve "
+                         f"per row, not {ydata.shape}")
+    count, m = ydata.shape
+    p0 = None if p0 is None else p0 if is_dask(p0) else np.asarray(p0)
+    n = parameter_count(f, None)[0] if p0 is None else (
+        p0.shape[-1] if p0.ndim else 1)
+    sigma = None if sigma is None else sigma if is_dask(sigma) else \
+        np.asarray(sigma)
+    diag = kwargs.get("diag")
+    diag = None if diag is None else diag if is_dask(diag) else \
+        np.asarray(diag)
+    per_fit_p0 = p0 is not None and p0.ndim == 2
+    per_fit_sigma = sigma is not None and sigma.ndim == 2
+    per_fit_diag = diag is not None and diag.ndim == 2
+    for name, array, per_fit in (("p0", p0, per_fit_p0),
+                                 ("sigma", sigma, per_fit_sigma),
+                                 ("diag", diag, per_fit_diag)):
+        if array is None:
+            continue
+        check_known_shape(array, name, _WHO)
+        if per_fit and array.shape[0] != count:
+            raise ValueError(f"{_WHO}: {name} of shape {array.shape} has "
+                             f"{array.shape[0]} rows for {count} curves")
+        if not per_fit and is_dask(array):
+            raise TypeError(f"{_WHO}: a {name} shared by every curve must "
+                            f"be a numpy array, not a dask array")
+    per_fit = ([ydata] + ([p0] if per_fit_p0 else [])
+               + ([sigma] if per_fit_sigma else [])
+               + ([diag] if per_fit_diag else []))
+    lazy = any(is_dask(array) for array in per_fit)
+
+    names = output_names(jac is not None, full_output)
+    m_out = _residual_count(xdata, m, nan_policy)
+    shapes = output_shapes(("popt", "pcov") + names, n, m_out)
+    result_bytes = sum(np.dtype(dtype).itemsize * int(np.prod(core))
+                       for dtype, core in shapes)
+    chunks = fit_chunks(per_fit, count,
+                        "vectorized" if vectorized else "python",
+                        fits_per_chunk, result_bytes, _WHO)
+    client = None if lazy else active_client()
+    blocks = [along_fits(array, chunks, name, client) for array, name in zip(
+        per_fit, ["ydata"] + (["p0"] if per_fit_p0 else [])
+        + (["sigma"] if per_fit_sigma else [])
+        + (["diag"] if per_fit_diag else []))]
+    options = dict(kwargs, absolute_sigma=absolute_sigma, jac=jac,
+                   check_finite=check_finite, nan_policy=nan_policy,
+                   vectorized=vectorized, full_output=full_output)
+    if per_fit_diag:
+        del options["diag"]
+    shared = CurveShared(
+        f=f, xdata=xdata, p0=None if per_fit_p0 else p0,
+        sigma=None if per_fit_sigma else sigma, per_fit_p0=per_fit_p0,
+        per_fit_sigma=per_fit_sigma, per_fit_diag=per_fit_diag,
+        options=options, outputs=names, n=n, m=m_out, total=count)
+    outputs = apply_per_chunk(curve_fit_chunk, shared, blocks, chunks, count,
+                              shapes)
+    popt, pcov, fields = outputs[0], outputs[1], outputs[2:]
+    messages = _message_options(kwargs, n, jac is None)
+    if lazy:
+        return popt, pcov, DaskBatchResult(dict(zip(names, fields)),
+                                           messages)
+    popt, pcov, *fields = dask.compute(popt, pcov, *fields)
+    computed = dict(zip(names, fields))
+    result = BatchResult(**{name: computed.get(name)
+                            for name in RESULT_FIELDS},
+                         options=messages)
+    _warn_unknown_covariance(result, pcov)
+    return popt, pcov, result
+
+
+def _residual_count(xdata, m, nan_policy):
+    """The length of each curve's fvec: m, less the points where xdata is
+    NaN when nan_policy='omit' drops them from every curve."""
+    if nan_policy != "omit":
+        return m
+    mask = nan_mask(xdata)
+    if mask is None or mask.shape != (m,):
+        return m
+    return m - int(np.count_nonzero(mask))
+
+
+def _message_options(kwargs, n, finite_differences):
+    """The options the messages show, as the local batch uses them."""
+    from .._leastsq import _tolerances  # type: ignore[attr-defined]
+    ftol, xtol, gtol, _, maxfev = _tolerances(
+        kwargs.get("ftol", 1.49012e-08), kwargs.get("xtol", 1.49012e-08),
+        kwargs.get("gtol", 0.0), kwargs.get("factor", 100),
+        kwargs.get("maxfev", 0), n, finite_differences)
+    return dict(ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
+
+
+def _warn_unknown_covariance(result, pcov):
+    """The local function's one warning, for the whole batch."""
+    unknown = result.success & np.isinf(pcov).all(axis=(1, 2))
+    if unknown.any():
+        warnings.warn(f"{COVARIANCE_WARNING} for "
+                      f"{np.count_nonzero(unknown)} of {len(result)} fits",
+                      OptimizeWarning, stacklevel=3)
