@@ -120,10 +120,10 @@ def model_with_payload(x, payload, y):  # args come before data rows
     return x[0] * np.exp(-x[1] * payload.values) + x[2] - y
 
 
-# Module scope, not session: a live cluster's threads (its scheduler's
-# event loop, the heartbeats) allocate as they go, and the memory-growth
-# tests of later modules (test_leaks.py) then fail.
-@pytest.fixture(scope="module")
+# One cluster for the session.  Its threads (the scheduler's event loop,
+# the heartbeats) allocate as they go, which test_leaks.py's memory counts
+# would see: conftest.py runs the Dask tests last.
+@pytest.fixture(scope="session")
 def cluster():
     # Without a dashboard the scheduler still serves its HTTP routes
     # (health, metrics), on port 8787 by default: with another cluster on
