@@ -41,8 +41,8 @@ def decay_rows(count, seed=0):
     return rows
 
 
-@cfunc(RESIDUAL_SIG)
-def decay(m, n, xp, fp, up):
+def decay_residuals(m, n, xp, fp, up):
+    # Undecorated too, for the recipes of pyminpack.compiled (test_recipes).
     x = carray(xp, (n,))
     f = carray(fp, (m,))
     d = carray(up, (2 * m,))
@@ -51,8 +51,7 @@ def decay(m, n, xp, fp, up):
     return 0
 
 
-@cfunc(JACOBIAN_SIG)
-def decay_jac(m, n, xp, jp, ld, up):
+def decay_jacobian(m, n, xp, jp, ld, up):
     x = carray(xp, (n,))
     jac = carray(jp, (ld * n,))
     d = carray(up, (2 * m,))
@@ -62,6 +61,10 @@ def decay_jac(m, n, xp, jp, ld, up):
         jac[i + ld] = -x[0] * d[i] * e
         jac[i + 2 * ld] = 1.0
     return 0
+
+
+decay = cfunc(RESIDUAL_SIG)(decay_residuals)
+decay_jac = cfunc(JACOBIAN_SIG)(decay_jacobian)
 
 
 def decay_py(x, row):

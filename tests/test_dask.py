@@ -40,6 +40,9 @@ def decay_rows(count, seed):
 ROWS = decay_rows(600, seed=7)
 
 
+# compiled_problems.decay_residuals and decay_jacobian again, on purpose:
+# the workers import the module of a function they unpickle, and importing
+# compiled_problems would compile its every @cfunc in each worker.
 def decay_residuals(m, n, xp, fp, up):
     x = carray(xp, (n,))
     f = carray(fp, (m,))

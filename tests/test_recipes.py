@@ -14,33 +14,12 @@ import pytest
 from numba import carray
 
 import compiled_problems
-from compiled_problems import M, X0, decay, decay_jac, decay_rows
+from compiled_problems import (M, X0, decay, decay_jac, decay_jacobian,
+                               decay_residuals, decay_rows)
 from pyminpack import compiled, leastsq, leastsq_batch
 from pyminpack.compiled import Recipe, from_import, from_library, from_numba
 
 ROWS = decay_rows(64, seed=3)
-
-
-def decay_residuals(m, n, xp, fp, up):
-    # compiled_problems.decay's body, undecorated: a recipe compiles it.
-    x = carray(xp, (n,))
-    f = carray(fp, (m,))
-    d = carray(up, (2 * m,))
-    for i in range(m):
-        f[i] = x[0] * math.exp(-x[1] * d[i]) + x[2] - d[m + i]
-    return 0
-
-
-def decay_jacobian(m, n, xp, jp, ld, up):
-    x = carray(xp, (n,))
-    jac = carray(jp, (ld * n,))
-    d = carray(up, (2 * m,))
-    for i in range(m):
-        e = math.exp(-x[1] * d[i])
-        jac[i] = e
-        jac[i + ld] = -x[0] * d[i] * e
-        jac[i + 2 * ld] = 1.0
-    return 0
 
 
 def assert_same_batch(a, b):

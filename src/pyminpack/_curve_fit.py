@@ -166,7 +166,7 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
         raise ValueError("`ydata` must not be empty!")
     policy = None if check_finite else inputs.check_nan_policy(nan_policy)
     if policy == "raise":
-        _raise_on_nan(xdata, ydata)
+        inputs.raise_on_nan(xdata, ydata)
     kind = None
     if sigma is not None:  # its shape is that of the data before omission
         kind, sigma = inputs.sigma_kind(sigma, ydata.size)
@@ -248,12 +248,6 @@ def _pcov(cov_x, fvec, n, absolute_sigma):
         return None
     fnorm = _minpack.enorm(fvec)
     return cov_x * (fnorm * fnorm / (m - n))
-
-
-def _raise_on_nan(xdata, ydata):
-    x_nan = inputs.nan_mask(xdata)
-    if np.isnan(ydata).any() or (x_nan is not None and x_nan.any()):
-        raise ValueError("The input contains nan values")
 
 
 def _omit_nan(xdata, ydata, sigma):

@@ -148,7 +148,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         raise ValueError("`ydata` must not be empty!")
     policy = None if check_finite else inputs.check_nan_policy(nan_policy)
     if policy == "raise":
-        _raise_on_nan(xdata, ydata)
+        inputs.raise_on_nan(xdata, ydata)
     if sigma is not None:
         kind, sigma = _sigma(sigma, count, m)
     else:
@@ -243,18 +243,9 @@ def _require_finite_curves(ydata):
                          f"them)")
 
 
-def _raise_on_nan(xdata, ydata):
-    x_nan = inputs.nan_mask(xdata)
-    if np.isnan(ydata).any() or (x_nan is not None and x_nan.any()):
-        raise ValueError("The input contains nan values")
-
-
 def _sigma(sigma, count, m):
     """("shared" | "per curve", sigma in its own dtype)."""
-    sigma = np.asarray(sigma)
-    if sigma.dtype.kind not in "biuf" or sigma.dtype.itemsize > 8:
-        raise TypeError(f"{_WHO}: sigma must hold real numbers, not dtype "
-                        f"{sigma.dtype}")
+    sigma = inputs.real_sigma(sigma, _WHO)
     if sigma.shape in ((), (1,), (m,)):
         return "shared", sigma
     if sigma.shape == (count, m):

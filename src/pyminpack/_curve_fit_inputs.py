@@ -13,8 +13,9 @@ import numpy as np
 
 __all__ = ["OptimizeWarning", "parameter_count", "unbounded",
            "require_lm", "resolve_check_finite", "as_ydata", "as_xdata",
-           "check_nan_policy", "nan_mask", "sigma_kind", "check_sigma_values",
-           "reciprocal_sigma", "check_method_is_lm", "is_lm",
+           "check_nan_policy", "nan_mask", "raise_on_nan", "real_sigma",
+           "sigma_kind", "check_sigma_values", "reciprocal_sigma",
+           "check_method_is_lm", "is_lm",
            "cholesky_lower", "COVARIANCE_WARNING"]
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY,
@@ -160,6 +161,22 @@ def nan_mask(xdata):
     return nan.any(axis=tuple(range(nan.ndim - 1)))
 
 
+def real_sigma(sigma, who):
+    """sigma as an array of its own dtype, which must be real."""
+    sigma = np.asarray(sigma)
+    if sigma.dtype.kind not in "biuf" or sigma.dtype.itemsize > 8:
+        raise TypeError(f"{who}: sigma must hold real numbers, not dtype "
+                        f"{sigma.dtype}")
+    return sigma
+
+
+def raise_on_nan(xdata, ydata):
+    """nan_policy='raise': a NaN in ydata or in an array xdata."""
+    x_nan = nan_mask(xdata)
+    if np.isnan(ydata).any() or (x_nan is not None and x_nan.any()):
+        raise ValueError("The input contains nan values")
+
+
 def sigma_kind(sigma, m, who="curve_fit"):
     """("scalar" | "1-D" | "2-D", sigma as an array of its own dtype).
 
@@ -167,10 +184,7 @@ def sigma_kind(sigma, m, who="curve_fit"):
     covariance, also for m = 1 (scipy takes any size-1 sigma for a
     standard deviation, and then fails).
     """
-    sigma = np.asarray(sigma)
-    if sigma.dtype.kind not in "biuf" or sigma.dtype.itemsize > 8:
-        raise TypeError(f"{who}: sigma must hold real numbers, not dtype "
-                        f"{sigma.dtype}")
+    sigma = real_sigma(sigma, who)
     if sigma.shape == (m, m):
         return "2-D", sigma
     if sigma.shape in ((), (1,)):
