@@ -11,6 +11,7 @@ row ``[t_0 .. t_{m-1}, y_0 .. y_{m-1}]``.  ``STOP_AT`` variants read a
 counter from the row's tail and return non-zero when it reaches a limit.
 """
 
+import ctypes
 import math
 
 import numpy as np
@@ -158,3 +159,34 @@ def no_user_data(m, n, xp, fp):
                   DOUBLE_P, DOUBLE_P))
 def float32_x(m, n, xp, fp, up):
     return 0
+
+
+# A slow func: the decay model that sleeps in the C library's usleep before
+# each evaluation, and counts its calls.  Rows: [t.., y.., microseconds,
+# calls, calls while the flag is set, flag].  The flag is set by another
+# thread; the count after it is what a stop (Ctrl-C) lets through.
+_usleep = ctypes.CDLL(None).usleep
+_usleep.argtypes = [ctypes.c_uint]
+_usleep.restype = ctypes.c_int
+SLEEPING_TAIL = 4
+
+
+@cfunc(RESIDUAL_SIG)
+def decay_sleeping(m, n, xp, fp, up):
+    d = carray(up, (2 * m + SLEEPING_TAIL,))
+    d[2 * m + 1] += 1.0
+    if d[2 * m + 3] != 0.0:
+        d[2 * m + 2] += 1.0
+    _usleep(int(d[2 * m]))
+    x = carray(xp, (n,))
+    f = carray(fp, (m,))
+    for i in range(m):
+        f[i] = x[0] * math.exp(-x[1] * d[i]) + x[2] - d[m + i]
+    return 0
+
+
+def sleeping_rows(rows, microseconds):
+    """rows with decay_sleeping's tail appended: counters 0, flag clear."""
+    tail = np.zeros((rows.shape[0], SLEEPING_TAIL))
+    tail[:, 0] = microseconds
+    return np.ascontiguousarray(np.hstack([rows, tail]))

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from compiled_problems import (M, X0, decay, decay_jac, decay_jac_py,
-                               decay_py, decay_rows, decay_stopping,
-                               stopping_rows)
+                               decay_py, decay_rows, decay_sleeping,
+                               decay_stopping, sleeping_rows, stopping_rows)
 from pyminpack import BatchResult, _minpack, leastsq, leastsq_batch
 
 ROWS = decay_rows(40, seed=1)
@@ -263,3 +263,63 @@ def test_ctrl_c_stops_a_compiled_batch(threads, ctrl_c_raises):
     finally:
         timer.cancel()
     assert time.monotonic() - start < 3.0
+
+
+
+def interrupt_once_running(rows, calls_column, flag_column):
+    """A thread that waits until func has been called twice, then sets
+    every row's flag and sends SIGINT to this process."""
+    def interrupt():
+        while rows[:, calls_column].sum() < 2:
+            time.sleep(0.005)
+        rows[:, flag_column] = 1.0
+        os.kill(os.getpid(), signal.SIGINT)
+    return threading.Thread(target=interrupt)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signals are delivered to the main thread")
+@pytest.mark.parametrize("fits, threads", [(1, 1), (1, 2), (3, 1), (2, 2)])
+def test_ctrl_c_stops_a_slow_compiled_func_at_its_next_evaluation(
+        fits, threads, ctrl_c_raises):
+    # A func that takes 60 ms an evaluation, longer than the 50 ms between
+    # two polls: whoever runs the fits (the calling thread, with one
+    # thread or one fit; or the workers, told by the watcher) must stop
+    # at the next evaluation after the signal, not dozens later.
+    rows = sleeping_rows(decay_rows(fits, seed=6), 60_000)
+    calls, after, flag = 2 * M + 1, 2 * M + 2, 2 * M + 3
+    interrupter = interrupt_once_running(rows, calls, flag)
+    interrupter.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            leastsq_batch(decay_sleeping, X0, data=rows, m=M,
+                          threads=threads)
+    finally:
+        interrupter.join()
+    running = min(fits, threads)
+    # Each thread running fits may finish the evaluation it was in and
+    # start one more before the stop reaches it; a count of evaluations
+    # between polls (64) would let a whole fit (21 here) run on.
+    assert rows[:, after].sum() <= 2 * running
+    total = rows[:, calls].sum()
+    time.sleep(0.1)
+    assert rows[:, calls].sum() == total  # and nothing runs afterwards
+
+# --- the watcher's deadline ---------------------------------------------------
+
+@pytest.mark.parametrize("start, seconds, deadline", [
+    ((0, 0), 0.05, (0, 50_000_000)),
+    ((7, 980_000_000), 0.05, (8, 30_000_000)),
+    ((7, 999_999_999), 0.0, (7, 999_999_999)),
+    ((1, 500_000_000), 1.5, (3, 0)),
+    ((10, 999_999_999), 2.5, (13, 499_999_999)),
+    ((10, 200_000_000), 3600.25, (3610, 450_000_000)),
+    ((10, 900_000_000), 0.1, (11, 0)),
+    ((10, 900_000_000), 1.0, (11, 900_000_000)),
+])
+def test_the_watchers_deadline_is_normalised_for_any_period(start, seconds,
+                                                            deadline):
+    # The compiled batch's watcher waits on a condition variable until
+    # now + its poll period; a deadline whose nanoseconds reach 1e9 is
+    # refused at once, and the watcher would spin instead of waiting.
+    assert _minpack.timespec_add(*start, seconds) == deadline

@@ -247,3 +247,52 @@ def test_a_greenlet_killed_inside_func_unwinds_its_fit():
     assert_same_fit(result, fit_alone(DECAY, False))
     # And the thread runs ordinary fits as before.
     assert_same_fit(fit_alone(UG, True), fit_alone(UG, True))
+
+
+# --- compiled batches whose progress callback switches greenlets ------------
+
+def counting_batch(rows, threads, progress=None):
+    """A compiled batch (decay_stopping, which never stops with limit 0,
+    counts its calls in each row): the result and the calls per fit."""
+    from compiled_problems import M, X0, decay_stopping, stopping_rows
+
+    from pyminpack import leastsq_batch
+    counted = stopping_rows(rows, 0, 0)
+    result = leastsq_batch(decay_stopping, X0, data=counted, m=M,
+                           threads=threads, progress=progress)
+    return result, counted[:, 2 * M]
+
+
+def test_compiled_batches_whose_progress_switches_greenlets():
+    # Two batches of two worker threads each, in two greenlets of one OS
+    # thread: each progress call hands the thread to the other batch, whose
+    # C frames then take the place of the first one's on the stack while
+    # the first one's workers keep running.  What those workers share
+    # (counters, result pointers, lock) must not live on that stack.
+    from compiled_problems import decay_rows
+    rows = [decay_rows(6000, seed=11), decay_rows(6000, seed=12)]
+    main = greenlet.getcurrent()
+    switches = [0, 0]
+    outcome = [None, None]
+
+    def run(k):
+        def progress(done, total):
+            if done < total:
+                switches[k] += 1
+                main.switch()
+        outcome[k] = counting_batch(rows[k], 2, progress)
+
+    batches = [greenlet.greenlet(lambda k=k: run(k)) for k in range(2)]
+    while not all(g.dead for g in batches):
+        for g in batches:
+            if not g.dead:
+                g.switch()
+    assert min(switches) > 0  # each batch really was suspended mid-run
+    for k in range(2):
+        result, calls = outcome[k]
+        alone, _ = counting_batch(rows[k], 1)
+        for name in ("x", "ier", "nfev", "fnorm", "cov_x"):
+            np.testing.assert_array_equal(getattr(result, name),
+                                          getattr(alone, name))
+        # Each fit ran once: func was called exactly nfev times for it.
+        np.testing.assert_array_equal(calls, result.nfev)

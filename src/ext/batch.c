@@ -8,8 +8,17 @@
  * thread either runs fits itself (threads == 1) or watches the workers;
  * either way, every POLL_SECONDS it takes the GIL for a moment to run
  * Python's signal handlers (Ctrl-C) and the progress callback.
+ *
+ * Everything the workers share (the batch struct: counters, result
+ * pointers, lock, cancel flag) is allocated on the heap for the call and
+ * freed after the join, never kept on the calling thread's C stack: the
+ * progress callback runs Python code there, which may switch greenlets
+ * (gevent does in any cooperative call), and greenlet copies the stack of
+ * a suspended greenlet away and lets another one's frames take its place
+ * while the workers are still running.
  */
 #include "batch.h"
+#include "clock.h"
 #include "compiled.h"
 #include "covariance.h"
 #include "minpack.h"
@@ -18,7 +27,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 static const double POLL_SECONDS = 0.05;
 
@@ -49,14 +57,6 @@ typedef struct {
     double *work, *diag, *covariance;
 } scratch;
 
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void
 scratch_free(scratch *s)
 {
@@ -83,9 +83,12 @@ scratch_init(scratch *s, int m, int n)
 }
 
 /*
- * The calling thread's poll: at most every POLL_SECONDS, take the GIL, run
- * the signal handlers and the progress callback.  Non-zero (with the
- * exception kept in this thread's state) stops the batch.
+ * The calling thread's poll, asked at every evaluation of a fit it runs
+ * and after every fit: at most every POLL_SECONDS, take the GIL, run the
+ * signal handlers and the progress callback.  Non-zero (with the
+ * exception kept in this thread's state) stops the batch.  A clock
+ * reading, not a count of evaluations, decides: with a slow func (tens of
+ * milliseconds) a count would let Ctrl-C wait for seconds.
  */
 static int
 poll_python(void *context)
@@ -94,7 +97,7 @@ poll_python(void *context)
     if (b->python_error) {
         return 1;
     }
-    double t = now();
+    double t = pm_monotonic_seconds();
     if (t < b->next_poll) {
         return 0;
     }
@@ -189,13 +192,9 @@ watch_workers(batch *b)
 {
     pthread_mutex_lock(&b->lock);
     while (b->workers_running > 0) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += (long)(POLL_SECONDS * 1e9);
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec += 1;
-            deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);  /* the condvar's clock */
+        struct timespec deadline = pm_timespec_add(now, POLL_SECONDS);
         int waited = pthread_cond_timedwait(&b->workers_done, &b->lock,
                                             &deadline);
         if (waited == ETIMEDOUT && b->workers_running > 0) {
@@ -212,7 +211,7 @@ static void
 run_batch(batch *b, int threads)
 {
     b->thread_state = PyEval_SaveThread();
-    b->next_poll = now() + POLL_SECONDS;
+    b->next_poll = pm_monotonic_seconds() + POLL_SECONDS;
     pm_pool pool = {0};
     int started = 0;
     if (threads > 1) {
@@ -262,46 +261,60 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
                         "threads >= 1");
         return NULL;
     }
-    batch b = {
-        .user_data = (char *)(uintptr_t)user_data_address,
-        .user_data_stride = user_data_stride,
-        .progress = progress == Py_None ? NULL : progress,
-    };
-    if (pm_results_init(&b.results, x, diag, outputs, m) < 0) {
-        return NULL;
+    /* On the heap: the workers must never see the calling stack (above). */
+    batch *b = PyMem_RawCalloc(1, sizeof(*b));
+    if (b == NULL) {
+        return PyErr_NoMemory();
     }
-    if (b.results.n != n) {
+    PyObject *done = NULL;
+    b->user_data = (char *)(uintptr_t)user_data_address;
+    b->user_data_stride = user_data_stride;
+    b->progress = progress == Py_None ? NULL : progress;
+    if (pm_results_init(&b->results, x, diag, outputs, m) < 0) {
+        goto finally;
+    }
+    if (b->results.n != n) {
         PyErr_SetString(PyExc_TypeError, "_minpack: x must be (K, n)");
-        return NULL;
+        goto finally;
     }
-    if (b.results.count == 0) {
-        Py_RETURN_NONE;
+    if (b->results.count == 0) {
+        done = Py_NewRef(Py_None);
+        goto finally;
     }
-    b.count = b.results.count;
-    b.problem = (pm_compiled_problem){
+    b->count = b->results.count;
+    b->problem = (pm_compiled_problem){
         .func = (pm_residual_fn *)(uintptr_t)func_address,
         .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
         .m = m, .n = n, .ftol = ftol, .xtol = xtol, .gtol = gtol,
         .epsfcn = epsfcn, .factor = factor, .maxfev = maxfev,
         .check_finite = check_finite,
+        .cancel = &b->cancel,
     };
-    b.problem.cancel = &b.cancel;
-    atomic_init(&b.cancel, 0);
-    atomic_init(&b.next_fit, 0);
-    atomic_init(&b.fits_done, 0);
-    atomic_init(&b.out_of_memory, 0);
-    if (pthread_mutex_init(&b.lock, NULL) != 0 ||
-            pthread_cond_init(&b.workers_done, NULL) != 0) {
-        return PyErr_NoMemory();
+    atomic_init(&b->cancel, 0);
+    atomic_init(&b->next_fit, 0);
+    atomic_init(&b->fits_done, 0);
+    atomic_init(&b->out_of_memory, 0);
+    if (pthread_mutex_init(&b->lock, NULL) != 0) {
+        PyErr_NoMemory();
+        goto finally;
     }
-    run_batch(&b, threads > b.count ? (int)b.count : threads);
-    pthread_cond_destroy(&b.workers_done);
-    pthread_mutex_destroy(&b.lock);
-    if (b.python_error) {
-        return NULL;  /* KeyboardInterrupt, or the progress callback's */
+    if (pthread_cond_init(&b->workers_done, NULL) != 0) {
+        pthread_mutex_destroy(&b->lock);
+        PyErr_NoMemory();
+        goto finally;
     }
-    if (atomic_load(&b.out_of_memory)) {
-        return PyErr_NoMemory();
+    run_batch(b, threads > b->count ? (int)b->count : threads);
+    pthread_cond_destroy(&b->workers_done);
+    pthread_mutex_destroy(&b->lock);
+    if (b->python_error) {
+        goto finally;  /* KeyboardInterrupt, or the progress callback's */
     }
-    return PyLong_FromLong(atomic_load(&b.fits_done));
+    if (atomic_load(&b->out_of_memory)) {
+        PyErr_NoMemory();
+        goto finally;
+    }
+    done = PyLong_FromLong(atomic_load(&b->fits_done));
+finally:
+    PyMem_RawFree(b);  /* every worker has been joined (run_batch) */
+    return done;
 }

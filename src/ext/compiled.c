@@ -8,10 +8,13 @@
 #include <math.h>
 #include <string.h>
 
-/* How often (in evaluations) a fit asks its poll function. */
-enum { POLL_EVERY = 64 };
-
-/* Everything a trampoline needs; lives on the stack of pm_compiled_fit_run. */
+/*
+ * Everything a trampoline needs; lives on the stack of pm_compiled_fit_run,
+ * which is fine even when a poll switches greenlets: only the thread that
+ * runs the fit touches it, and greenlet puts that thread's own frames back
+ * before it resumes there.  What other threads touch (the cancel flag, the
+ * batch's counters) is on the heap (batch.c).
+ */
 typedef struct {
     const pm_compiled_problem *problem;
     pm_compiled_fit *fit;
@@ -25,7 +28,6 @@ typedef struct {
     double *iterate;
     int x0_answered;            /* f(x0) already in fvec (check_finite) */
     int stopped_in_differences;
-    unsigned evaluations;
     pm_poll_fn *poll;
     void *poll_context;
 } running_fit;
@@ -39,14 +41,17 @@ pm_compiled_work(int m, int n)
     return 4 * (size_t)n + (size_t)m;  /* wa1, wa2, wa3, iterate (n), wa4 (m) */
 }
 
-/* Cancelled from outside, or (every POLL_EVERY evaluations) by the poll. */
+/*
+ * Cancelled from outside, or by the poll, asked before every evaluation
+ * (it reads a clock and returns at once unless its period has passed).
+ */
 static int
 should_stop(running_fit *run)
 {
     if (atomic_load_explicit(run->problem->cancel, memory_order_relaxed)) {
         return 1;
     }
-    if (run->poll != NULL && ++run->evaluations % POLL_EVERY == 0) {
+    if (run->poll != NULL) {
         int stop = run->poll(run->poll_context);
         running = run;  /* the poll ran Python code, maybe fits of its own */
         if (stop != 0) {

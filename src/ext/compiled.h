@@ -70,8 +70,9 @@ typedef struct {
 } pm_compiled_fit;
 
 /*
- * Called now and then (every few dozen evaluations) by a fit run in the
- * thread that watches for Ctrl-C; non-zero cancels the call.
+ * Called before every evaluation of a fit run in the thread that watches
+ * for Ctrl-C (so it must be cheap when it has nothing to do); non-zero
+ * cancels the call.
  */
 typedef int pm_poll_fn(void *context);
 

@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "chkder.h"
+#include "clock.h"
 #include "lm.h"
 #include "vectorized.h"
 #include "minpack.h"
@@ -95,6 +96,12 @@ PyDoc_STRVAR(solve_lower_doc,
 "L^-1 b by forward substitution, L lower triangular (m, m), b (m,) or\n"
 "(m, p); a new array.  curve_fit's weighting by a covariance sigma.");
 
+PyDoc_STRVAR(timespec_add_doc,
+"timespec_add(sec, nsec, seconds)\n"
+"--\n\n"
+"(sec, nsec) + seconds, normalised to 0 <= nsec < 1e9: the deadline\n"
+"arithmetic of the compiled batch's watcher.  Private, for the tests.");
+
 PyDoc_STRVAR(enorm_doc,
 "enorm(vector)\n"
 "--\n\n"
@@ -108,6 +115,7 @@ static PyMethodDef minpack_methods[] = {
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},
     {"batch_compiled", pm_batch_compiled, METH_VARARGS, batch_compiled_doc},
     {"enorm", pm_enorm, METH_O, enorm_doc},
+    {"timespec_add", pm_timespec_add_py, METH_VARARGS, timespec_add_doc},
     {"solve_lower", pm_solve_lower, METH_VARARGS, solve_lower_doc},
     {"batch_vectorized", pm_batch_vectorized, METH_VARARGS,
      batch_vectorized_doc},
