@@ -153,6 +153,45 @@ def test_failed_fits_are_reported_not_raised():
     assert improper.message(0) == "Improper input parameters."
 
 
+
+@pytest.mark.parametrize("check_finite", [True, False])
+def test_a_fit_minpack_refuses_keeps_zeros_in_every_engine(check_finite):
+    # A 0 in fit 1's diag: MINPACK returns ier 0 before evaluating func,
+    # leaving fvec as it found it.  leastsq reports zeros there (not
+    # f(x0), which check_finite computed beforehand), so every engine
+    # reports fvec 0 and fnorm 0 for such a fit.
+    rows = ROWS[:3]
+    diag = np.ones((3, 3))
+    diag[1, 1] = 0.0
+    options = dict(data=rows, diag=diag, check_finite=check_finite,
+                   full_output=True)
+
+    def vectorized(X, R):
+        return np.array([decay_py(x, r) for x, r in zip(X, R)])
+    results = {
+        "compiled": leastsq_batch(decay, X0, m=M, threads=2, **options),
+        "plain": leastsq_batch(decay_py, X0, **options),
+        "vectorized": leastsq_batch(vectorized, X0, vectorized=True,
+                                    **options),
+    }
+    solo_python = leastsq(decay_py, X0, args=(rows[1],), diag=diag[1],
+                          full_output=True, check_finite=check_finite)
+    solo_compiled = leastsq(decay, X0, args=(rows[1],), diag=diag[1], m=M,
+                            full_output=True, check_finite=check_finite)
+    for solo_fit in (solo_python, solo_compiled):
+        assert solo_fit[4] == 0
+        assert not solo_fit[2]["fvec"].any()
+    for kind, result in results.items():
+        assert list(result.ier) == [1, 0, 1], kind
+        assert result.fnorm[1] == 0.0, kind
+        assert not result.fvec[1].any(), kind
+        np.testing.assert_array_equal(result.x[1], X0)
+        for name in ("x", "ier", "nfev", "fnorm", "cov_x", "fvec", "fjac",
+                     "ipvt", "qtf"):
+            np.testing.assert_array_equal(getattr(result, name),
+                                          getattr(results["plain"], name),
+                                          err_msg=f"{kind}: {name}")
+
 def test_non_finite_data_names_the_first_fit():
     rows = ROWS.copy()
     rows[7, M + 2] = np.nan

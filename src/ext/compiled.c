@@ -189,4 +189,10 @@ pm_compiled_fit_run(const pm_compiled_problem *problem, pm_compiled_fit *fit,
                fit->qtf, wa, wa + n, wa + 2 * (size_t)n, wa4);
     }
     running = outer;
+    if (fit->ier == 0 && run.x0_answered) {
+        /* MINPACK refused the fit (improper input) before asking for
+           f(x0): it leaves fvec as it found it, and leastsq reports zeros
+           there, not the f(x0) that check_finite put in beforehand. */
+        memset(fit->fvec, 0, (size_t)m * sizeof(double));
+    }
 }

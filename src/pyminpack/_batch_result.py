@@ -47,7 +47,9 @@ class BatchResult:
         Calls to Dfun in each fit (None without Dfun).
     fnorm : ndarray, shape (K,)
         The Euclidean norm of each fit's final residuals, as MINPACK's
-        ``enorm`` computes it.
+        ``enorm`` computes it; 0 for a fit MINPACK refuses (ier 0), whose
+        fvec is all zeros, as ``leastsq``'s infodict['fvec'] (MINPACK
+        returns before evaluating func), in every engine.
     cov_x : ndarray, shape (K, n, n)
         Each fit's ``inv(J.T @ J)``, as ``leastsq``'s cov_x; all NaN where
         ``leastsq`` would give None (ier not in 1..4, or R singular).
