@@ -10,10 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from compiled_problems import (M, X0, decay, decay_jac, decay_jac_py,
-                               decay_py, decay_rows, decay_sleeping,
-                               decay_stopping, sleeping_rows, stopping_rows)
-from pyminpack import BatchResult, _minpack, leastsq, leastsq_batch
+from compiled_problems import (M, X0, decay, decay_fixed, decay_fixed_py,
+                               decay_jac, decay_jac_py, decay_py, decay_rows,
+                               decay_sleeping, decay_stopping, sleeping_rows,
+                               stopping_rows)
+from pyminpack import (BatchResult, _compiled, _minpack, leastsq,
+                       leastsq_batch)
 
 ROWS = decay_rows(40, seed=1)
 
@@ -254,6 +256,65 @@ def test_bad_batch_input(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
 
+
+
+def capsule_of(function, name):
+    import ctypes
+    new = ctypes.pythonapi.PyCapsule_New
+    new.restype = ctypes.py_object
+    new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+    return new(function.address, name, None)
+
+
+@pytest.mark.parametrize("kind", ["cfunc", "ctypes", "capsule",
+                                  "LowLevelCallable"])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64, ">f8"])
+def test_data_of_another_dtype_than_the_declared_pointee(kind, dtype):
+    # decay reads user_data as double *, and says so in its signature:
+    # rows of another dtype would be read as garbage.
+    import scipy
+    func = {"cfunc": lambda: decay, "ctypes": lambda: decay.ctypes,
+            "capsule": lambda: capsule_of(
+                decay, b"int (int m, int n, const double *x, double *fvec, "
+                       b"double *data)"),
+            "LowLevelCallable": lambda: scipy.LowLevelCallable(
+                decay.ctypes)}[kind]()
+    rows = ROWS[:4].astype(dtype)
+    with pytest.raises(TypeError, match=(
+            r"^leastsq_batch: the compiled func takes user_data as a "
+            r"pointer to float64 \(its declared signature says so\), so "
+            r"data must have dtype float64, not ")):
+        leastsq_batch(func, X0, data=rows, m=M)
+    with pytest.raises(TypeError, match=r"compiled Dfun takes user_data"):
+        leastsq_batch(decay_fixed, X0, Dfun=decay_jac, data=rows, m=M)
+    assert_fit_is_solo(leastsq_batch(func, X0, data=ROWS[:4], m=M), 3,
+                       solo(3))
+
+
+def test_data_of_any_dtype_behind_a_void_pointer():
+    # decay_fixed's user_data is void * (and unused): nothing to check.
+    rows = np.zeros((3, 5), np.int16)
+    result = leastsq_batch(decay_fixed, X0, data=rows, m=M)
+    expected = leastsq(decay_fixed_py, X0, full_output=True)
+    np.testing.assert_array_equal(result.x, np.tile(expected[0], (3, 1)))
+
+
+def test_an_absurd_number_of_threads_is_capped():
+    # 2**31 - 1 threads asked for: at most the fits (C), and at most four
+    # per core (max_threads), are started.  Counted from the progress
+    # callback while they run (each fit sleeps 5 ms an evaluation).
+    cap = _compiled.max_threads()
+    rows = sleeping_rows(decay_rows(cap + 8, seed=8), 5_000)
+    before = len(os.listdir("/proc/self/task"))
+    seen = []
+
+    def progress(done, total):
+        if done < total:
+            seen.append(len(os.listdir("/proc/self/task")) - before)
+    result = leastsq_batch(decay_sleeping, X0, data=rows, m=M,
+                           threads=2**31 - 1, progress=progress)
+    assert result.success.all()
+    assert seen and 1 < max(seen) <= cap
 
 # --- progress and Ctrl-C ------------------------------------------------------------
 

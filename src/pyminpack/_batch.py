@@ -72,8 +72,10 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     data : array or tuple of arrays, optional, keyword-only
         What differs between fits: arrays whose first dimension is K.  A
         Python func gets row k of each after `args`.  A compiled func takes
-        one C-contiguous array (rows of any dtype) and fit k's
-        ``user_data`` is the address of its row k.
+        one C-contiguous array and fit k's ``user_data`` is the address
+        of its row k: rows of any dtype for a ``void *`` user_data, of
+        the pointee's dtype (float64 for ``double *``) where the callable's
+        declared signature names it (TypeError otherwise).
     vectorized : bool, optional
         True for a numpy ``func(X, *args, *data_rows)`` that evaluates the
         k fits waiting now: X has shape (k, n), each data array comes as
@@ -89,8 +91,9 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         Scale factors for every fit, or for each.
     threads : int, optional
         Compiled callbacks only: the number of C threads (None: the cores
-        this process may use; 1: the calling thread alone).  The results
-        do not depend on it.
+        this process may use; 1: the calling thread alone), capped at the
+        number of fits and at four per core (``4 * os.cpu_count()``).  The
+        results do not depend on it.
     full_output : bool, optional
         Also return each fit's fvec, fjac, ipvt and qtf.
     progress : bool or callable, optional
@@ -268,6 +271,7 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
             raise TypeError("leastsq_batch: the LowLevelCallable has "
                             "user_data of its own; fit k cannot also get "
                             "row k of data")
+        _check_pointee(rows, resolved)
         user_data = rows.__array_interface__["data"][0]
         stride = rows.strides[0] if rows.ndim else 0
         keep = rows
@@ -283,7 +287,7 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
               else _real(epsfcn, "epsfcn", finite=True))
     if threads is None:
         threads = _compiled.usable_threads()
-    threads = _count(threads, "threads")
+    threads = min(_count(threads, "threads"), _compiled.max_threads())
     results = _compiled.run(
         resolved[0], resolved[1] if Dfun is not None else None, x0, m=m,
         diag=diag, user_data=user_data, user_data_stride=stride, ftol=ftol,
@@ -293,6 +297,19 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
     del keep  # the data was alive until here
     return _result(x0, results, Dfun, dict(ftol=ftol, xtol=xtol, gtol=gtol,
                                            maxfev=maxfev), report, count)
+
+
+def _check_pointee(rows, resolved):
+    """data of the dtype the compiled callbacks' signatures say user_data
+    points to (when they say it): another would be read as garbage."""
+    for role, compiled in zip(("func", "Dfun"), resolved):
+        wanted = compiled.pointee
+        if wanted is not None and rows.dtype != wanted:
+            raise TypeError(
+                f"leastsq_batch: the compiled {role} takes user_data as a "
+                f"pointer to {wanted} (its declared signature says so), so "
+                f"data must have dtype {wanted}, not {rows.dtype} "
+                f"(np.ascontiguousarray(data, dtype=np.{wanted}))")
 
 
 # Fits in flight in a vectorized batch: each has a fiber (64 KiB of address

@@ -43,15 +43,18 @@ _EXPECTED = {"func": RESIDUAL_SIGNATURE, "Dfun": JACOBIAN_SIGNATURE}
 
 
 class Compiled:
-    """A resolved compiled callback: its address and, for a
-    LowLevelCallable that carries one, its own user_data address."""
+    """A resolved compiled callback: its address, the numpy dtype its
+    declared signature says user_data points to (None when it does not
+    say: void *, a byte or a struct pointer) and, for a LowLevelCallable
+    that carries one, its own user_data address."""
 
-    __slots__ = ("address", "user_data", "keep")
+    __slots__ = ("address", "user_data", "keep", "pointee")
 
-    def __init__(self, address, user_data=None, keep=None):
+    def __init__(self, address, user_data=None, keep=None, pointee=None):
         self.address = address
         self.user_data = user_data   # None: take it from args
         self.keep = keep             # what must stay alive during the fit
+        self.pointee = pointee       # a numpy dtype, or None
 
 
 def _is_ctypes_function(obj):
@@ -136,6 +139,36 @@ def _check_ctypes_function(function, role):
     return address
 
 
+def _ctypes_pointee(function):
+    """The numpy dtype of what a ctypes function's last parameter (the
+    user_data pointer) points to, or None: void *, or a pointee that is
+    no plain number (a byte, a struct)."""
+    import ctypes
+    last = function.argtypes[-1]
+    if not issubclass(last, ctypes._Pointer):
+        return None
+    target = last._type_
+    if not issubclass(target, ctypes._SimpleCData) or ctypes.sizeof(
+            target) == 1:
+        return None  # bytes are raw memory; structs are the caller's layout
+    try:
+        dtype = np.dtype(target)
+    except TypeError:
+        return None
+    return dtype if dtype.kind in "biuf" else None
+
+
+# The C type names a capsule's signature may give user_data's pointee, by
+# the dtype they mean (the others, void and structs, say nothing).
+_CAPSULE_POINTEES = {"double": np.dtype(np.float64),
+                     "float": np.dtype(np.float32)}
+
+
+def _capsule_pointee(name):
+    found = re.search(r"(\w+)\s*\*\s*\w*\s*\)\s*$", name or "")
+    return _CAPSULE_POINTEES.get(found.group(1)) if found else None
+
+
 def _capsule(capsule, role):
     name, address = _minpack.capsule_address(capsule)
     normalized = re.sub(r"\bconst\b|\s", "", name or "")
@@ -155,16 +188,18 @@ _CHECKED_CFUNCS: "weakref.WeakKeyDictionary[object, dict]" = (
 
 
 def _cfunc_address(cfunc, role):
+    """(address, pointee) of a numba cfunc checked for `role`."""
     try:
         return _CHECKED_CFUNCS[cfunc][role]
     except (KeyError, TypeError):
         pass
-    address = _check_ctypes_function(cfunc.ctypes, role)
+    checked = (_check_ctypes_function(cfunc.ctypes, role),
+               _ctypes_pointee(cfunc.ctypes))
     try:
-        _CHECKED_CFUNCS.setdefault(cfunc, {})[role] = address
+        _CHECKED_CFUNCS.setdefault(cfunc, {})[role] = checked
     except TypeError:
         pass  # not weakly referenceable: checked at every call
-    return address
+    return checked
 
 
 def resolve(obj, role):
@@ -172,17 +207,23 @@ def resolve(obj, role):
     if is_recipe(obj):
         obj = obj.resolve(role)  # built once per process, then kept
     if _is_numba_cfunc(obj):
-        return Compiled(_cfunc_address(obj, role), keep=obj)
+        address, pointee = _cfunc_address(obj, role)
+        return Compiled(address, keep=obj, pointee=pointee)
     if _is_ctypes_function(obj):
-        return Compiled(_check_ctypes_function(obj, role), keep=obj)
+        return Compiled(_check_ctypes_function(obj, role), keep=obj,
+                        pointee=_ctypes_pointee(obj))
     if _is_capsule(obj):
-        return Compiled(_capsule(obj, role), keep=obj)
+        return Compiled(_capsule(obj, role), keep=obj,
+                        pointee=_capsule_pointee(
+                            _minpack.capsule_address(obj)[0]))
     if _is_low_level_callable(obj):
-        address = _capsule(tuple.__getitem__(obj, 0), role)
+        capsule = tuple.__getitem__(obj, 0)
+        address = _capsule(capsule, role)
         own = obj.user_data
         return Compiled(address,
                         None if own is None else _address_of(own, role),
-                        keep=obj)
+                        keep=obj, pointee=_capsule_pointee(
+                            _minpack.capsule_address(capsule)[0]))
     raise TypeError(f"leastsq: {role} is not a compiled callable")
 
 
@@ -243,6 +284,18 @@ def usable_threads():
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+# threads beyond this many per core are capped (and, in C, beyond the
+# number of fits): more would only add stacks, scratch space and switching,
+# however large a number is asked for.
+THREADS_PER_CORE = 4
+
+
+def max_threads():
+    """The most C threads a compiled batch starts."""
+    import os
+    return THREADS_PER_CORE * (os.cpu_count() or 1)
 
 
 def run(func, jac, x, *, m, diag, user_data, user_data_stride, ftol, xtol,
