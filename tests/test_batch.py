@@ -405,6 +405,45 @@ def test_ctrl_c_stops_a_slow_compiled_func_at_its_next_evaluation(
     time.sleep(0.1)
     assert rows[:, calls].sum() == total  # and nothing runs afterwards
 
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_in_progress_raises_in_the_child_and_not_in_the_parent():
+    # The child of a fork() has the calling thread alone: a batch whose
+    # fits run on worker threads cannot finish there.  It used to wait for
+    # them forever; it raises RuntimeError in the child instead, and the
+    # parent's batch goes on untouched.
+    import warnings
+    rows = sleeping_rows(decay_rows(6, seed=9), 5_000)
+    forked = {}
+
+    def progress(done, total):
+        if done < total and not forked:
+            with warnings.catch_warnings():  # 3.12: fork with threads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+            forked["child" if pid == 0 else "pid"] = pid
+    try:
+        result = leastsq_batch(decay_sleeping, X0, data=rows, m=M,
+                               threads=2, progress=progress)
+        outcome = 10
+    except RuntimeError as exc:
+        outcome = 11 if "fork() in the progress callback" in str(exc) else 12
+    except BaseException:
+        outcome = 13
+    if "child" in forked:
+        os._exit(outcome)  # the child never returns into pytest
+    assert outcome == 10 and result.success.all()
+    for _ in range(600):  # 30 s at most: the child used to hang
+        pid, status = os.waitpid(forked["pid"], os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(forked["pid"], signal.SIGKILL)
+        os.waitpid(forked["pid"], 0)
+        pytest.fail("the forked child never ended")
+    assert os.waitstatus_to_exitcode(status) == 11
+
 # --- the watcher's deadline ---------------------------------------------------
 
 @pytest.mark.parametrize("start, seconds, deadline", [

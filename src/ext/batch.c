@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 static const double POLL_SECONDS = 0.05;
 
@@ -43,12 +44,16 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t workers_done;
     int workers_running;
+    int workers_started;
     atomic_int out_of_memory;
     /* The calling thread's watch. */
     PyThreadState *thread_state;
     PyObject *progress;         /* progress(done, total), or NULL */
     double next_poll;
     int python_error;
+    pid_t pid;                  /* the process that started the workers */
+    int forked;                 /* a poll's Python code forked: this is a
+                                   child, where no worker exists */
 } batch;
 
 /* One thread's scratch space, for what the caller does not keep. */
@@ -109,6 +114,21 @@ poll_python(void *context)
                 b->progress, "ll", atomic_load(&b->fits_done), b->count);
         failed = result == NULL;
         Py_XDECREF(result);
+    }
+    if (b->workers_started > 0 && getpid() != b->pid) {
+        /* fork() in the progress callback (or a signal handler): this is
+           the child, which has the calling thread alone; the workers and
+           the fits they hold will never finish here. */
+        b->forked = 1;
+        if (!failed) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "leastsq_batch: fork() in the progress callback: "
+                            "the child process has none of the batch's worker "
+                            "threads, so its fits cannot finish there (end "
+                            "the child with os._exit or exec, or fork with "
+                            "threads=1)");
+            failed = 1;
+        }
     }
     b->thread_state = PyEval_SaveThread();
     if (failed) {
@@ -200,6 +220,10 @@ watch_workers(batch *b)
         if (waited == ETIMEDOUT && b->workers_running > 0) {
             pthread_mutex_unlock(&b->lock);
             poll_python(b);
+            if (b->forked) {
+                return;  /* no worker will ever signal; the lock may be
+                            held by a thread that does not exist here */
+            }
             pthread_mutex_lock(&b->lock);
         }
     }
@@ -216,7 +240,9 @@ run_batch(batch *b, int threads)
     int started = 0;
     if (threads > 1) {
         b->workers_running = threads;
+        b->pid = getpid();
         started = pm_pool_start(&pool, threads, worker, b);
+        b->workers_started = started;
         pthread_mutex_lock(&b->lock);
         b->workers_running -= threads - started;
         pthread_mutex_unlock(&b->lock);
@@ -235,7 +261,12 @@ run_batch(batch *b, int threads)
             scratch_free(&s);
         }
     }
-    pm_pool_join(&pool);
+    if (b->forked) {
+        pm_pool_abandon(&pool);  /* the threads are the parent's */
+    }
+    else {
+        pm_pool_join(&pool);
+    }
     PyEval_RestoreThread(b->thread_state);
 }
 
@@ -304,8 +335,10 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
         goto finally;
     }
     run_batch(b, threads > b->count ? (int)b->count : threads);
-    pthread_cond_destroy(&b->workers_done);
-    pthread_mutex_destroy(&b->lock);
+    if (!b->forked) {  /* in a forked child, a lost worker may hold them */
+        pthread_cond_destroy(&b->workers_done);
+        pthread_mutex_destroy(&b->lock);
+    }
     if (b->python_error) {
         goto finally;  /* KeyboardInterrupt, or the progress callback's */
     }
@@ -315,6 +348,8 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
     }
     done = PyLong_FromLong(atomic_load(&b->fits_done));
 finally:
-    PyMem_RawFree(b);  /* every worker has been joined (run_batch) */
+    /* Every worker has been joined (run_batch), or, in a forked child,
+       does not exist. */
+    PyMem_RawFree(b);
     return done;
 }

@@ -32,3 +32,11 @@ pm_pool_join(pm_pool *pool)
     pool->threads = NULL;
     pool->started = 0;
 }
+
+void
+pm_pool_abandon(pm_pool *pool)
+{
+    free(pool->threads);
+    pool->threads = NULL;
+    pool->started = 0;
+}

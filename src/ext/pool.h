@@ -24,4 +24,10 @@ int pm_pool_start(pm_pool *pool, int count, void *(*work)(void *),
 /* Wait for every started thread to end, then free the pool. */
 void pm_pool_join(pm_pool *pool);
 
+/*
+ * Free the pool without joining: only in a child forked while the pool
+ * ran, where its threads do not exist (and joining one would wait forever).
+ */
+void pm_pool_abandon(pm_pool *pool);
+
 #endif /* PYMINPACK_POOL_H */
