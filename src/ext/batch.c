@@ -6,7 +6,7 @@
  * the results do not depend on the number of threads or on the order in
  * which fits finish.  The GIL is released for the whole batch.  The calling
  * thread either runs fits itself (threads == 1) or watches the workers;
- * either way, every POLL_SECONDS it takes the GIL for a moment to run
+ * either way, every POLL_NS it takes the GIL for a moment to run
  * Python's signal handlers (Ctrl-C) and the progress callback.
  *
  * Everything the workers share (the batch struct: counters, result
@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const double POLL_SECONDS = 0.05;
+static const int64_t POLL_NS = 50000000;  /* 50 ms */
 
 typedef struct {
     pm_compiled_problem problem;
@@ -49,7 +49,7 @@ typedef struct {
     /* The calling thread's watch. */
     PyThreadState *thread_state;
     PyObject *progress;         /* progress(done, total), or NULL */
-    double next_poll;
+    pm_poll poll;               /* poll_python, when it is next due */
     int python_error;
     pid_t pid;                  /* the process that started the workers */
     int forked;                 /* a poll's Python code forked: this is a
@@ -88,12 +88,9 @@ scratch_init(scratch *s, int m, int n)
 }
 
 /*
- * The calling thread's poll, asked at every evaluation of a fit it runs
- * and after every fit: at most every POLL_SECONDS, take the GIL, run the
- * signal handlers and the progress callback.  Non-zero (with the
- * exception kept in this thread's state) stops the batch.  A clock
- * reading, not a count of evaluations, decides: with a slow func (tens of
- * milliseconds) a count would let Ctrl-C wait for seconds.
+ * The calling thread's poll (pm_poll, compiled.h), due every POLL_NS: take
+ * the GIL, run the signal handlers and the progress callback.  Non-zero
+ * (with the exception kept in this thread's state) stops the batch.
  */
 static int
 poll_python(void *context)
@@ -102,11 +99,7 @@ poll_python(void *context)
     if (b->python_error) {
         return 1;
     }
-    double t = pm_monotonic_seconds();
-    if (t < b->next_poll) {
-        return 0;
-    }
-    b->next_poll = t + POLL_SECONDS;
+    b->poll.due = pm_monotonic_ns() + POLL_NS;
     PyEval_RestoreThread(b->thread_state);
     int failed = PyErr_CheckSignals() < 0;
     if (!failed && b->progress != NULL) {
@@ -140,7 +133,7 @@ poll_python(void *context)
 
 /* Run fit k with the scratch space `s`, and write its rows. */
 static void
-run_fit(batch *b, scratch *s, long k, pm_poll_fn *poll)
+run_fit(batch *b, scratch *s, long k, pm_poll *poll)
 {
     const pm_results *r = &b->results;
     const int n = r->n;
@@ -161,7 +154,7 @@ run_fit(batch *b, scratch *s, long k, pm_poll_fn *poll)
         memcpy(s->diag, r->diag + k * r->diag_stride,
                (size_t)n * sizeof(double));
     }
-    pm_compiled_fit_run(&b->problem, &fit, poll, b);
+    pm_compiled_fit_run(&b->problem, &fit, poll);
     if (fit.ier == PM_IER_CANCELLED) {
         return;
     }
@@ -172,7 +165,7 @@ run_fit(batch *b, scratch *s, long k, pm_poll_fn *poll)
 
 /* Take fits until none is left or the batch is cancelled. */
 static void
-run_fits(batch *b, scratch *s, pm_poll_fn *poll)
+run_fits(batch *b, scratch *s, pm_poll *poll)
 {
     while (!atomic_load_explicit(&b->cancel, memory_order_relaxed)) {
         long k = atomic_fetch_add(&b->next_fit, 1);
@@ -180,8 +173,8 @@ run_fits(batch *b, scratch *s, pm_poll_fn *poll)
             break;
         }
         run_fit(b, s, k, poll);
-        if (poll != NULL) {
-            poll(b);
+        if (poll != NULL && pm_monotonic_ns() >= poll->due) {
+            poll->fn(poll->context);
         }
     }
 }
@@ -206,7 +199,7 @@ worker(void *argument)
     return NULL;
 }
 
-/* The calling thread while workers run: wake every POLL_SECONDS to poll. */
+/* The calling thread while workers run: wake every POLL_NS to poll. */
 static void
 watch_workers(batch *b)
 {
@@ -214,7 +207,7 @@ watch_workers(batch *b)
     while (b->workers_running > 0) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);  /* the condvar's clock */
-        struct timespec deadline = pm_timespec_add(now, POLL_SECONDS);
+        struct timespec deadline = pm_timespec_add(now, POLL_NS);
         int waited = pthread_cond_timedwait(&b->workers_done, &b->lock,
                                             &deadline);
         if (waited == ETIMEDOUT && b->workers_running > 0) {
@@ -235,7 +228,10 @@ static void
 run_batch(batch *b, int threads)
 {
     b->thread_state = PyEval_SaveThread();
-    b->next_poll = pm_monotonic_seconds() + POLL_SECONDS;
+    b->poll = (pm_poll){
+        .fn = poll_python, .context = b,
+        .due = pm_monotonic_ns() + POLL_NS,
+    };
     pm_pool pool = {0};
     int started = 0;
     if (threads > 1) {
@@ -257,7 +253,7 @@ run_batch(batch *b, int threads)
             atomic_store(&b->out_of_memory, 1);
         }
         else {
-            run_fits(b, &s, poll_python);
+            run_fits(b, &s, &b->poll);
             scratch_free(&s);
         }
     }

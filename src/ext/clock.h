@@ -10,24 +10,38 @@
 
 #include <time.h>
 
-/*
- * Seconds on a monotonic clock.  Coarse where the system has one (Linux:
- * a few milliseconds of resolution, a few nanoseconds to read), which is
- * ample for a poll every 50 ms and cheap enough to read at every
- * evaluation of the user's function.
- */
-double pm_monotonic_seconds(void);
+#include <stdint.h>
 
 /*
- * `t` plus `seconds` (>= 0, any size), normalised: 0 <= tv_nsec < 1e9.
- * pthread_cond_timedwait refuses (EINVAL) a deadline whose tv_nsec is out
- * of range, at once, so an unnormalised one makes a waiting loop spin.
+ * Nanoseconds on a monotonic clock.  Coarse where the system has one
+ * (Linux: a few milliseconds of resolution, a few nanoseconds to read
+ * through the vDSO), which is ample for a poll every 50 ms and cheap
+ * enough to read at every evaluation of the user's function; inline, in
+ * integers, for the same reason.
  */
-struct timespec pm_timespec_add(struct timespec t, double seconds);
+static inline int64_t
+pm_monotonic_ns(void)
+{
+    struct timespec t;
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &t);
+#endif
+    return (int64_t)t.tv_sec * 1000000000 + (int64_t)t.tv_nsec;
+}
 
 /*
- * _minpack.timespec_add(sec, nsec, seconds) -> (sec, nsec): the above, for
- * the tests.  Private.
+ * `t` plus `ns` nanoseconds (>= 0, any size, a second or more included),
+ * normalised: 0 <= tv_nsec < 1e9.  pthread_cond_timedwait refuses (EINVAL)
+ * a deadline whose tv_nsec is out of range, at once, so an unnormalised
+ * one makes a waiting loop spin.
+ */
+struct timespec pm_timespec_add(struct timespec t, int64_t ns);
+
+/*
+ * _minpack.timespec_add(sec, nsec, ns) -> (sec, nsec): the above, for the
+ * tests.  Private.
  */
 PyObject *pm_timespec_add_py(PyObject *module, PyObject *args);
 

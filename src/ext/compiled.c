@@ -3,6 +3,7 @@
  * run of lmdif or lmder around them.
  */
 #include "compiled.h"
+#include "clock.h"
 #include "minpack.h"
 
 #include <math.h>
@@ -28,8 +29,7 @@ typedef struct {
     double *iterate;
     int x0_answered;            /* f(x0) already in fvec (check_finite) */
     int stopped_in_differences;
-    pm_poll_fn *poll;
-    void *poll_context;
+    pm_poll *poll;              /* NULL in a worker thread */
 } running_fit;
 
 /* The fit whose Fortran this thread runs; set just before the call. */
@@ -41,18 +41,15 @@ pm_compiled_work(int m, int n)
     return 4 * (size_t)n + (size_t)m;  /* wa1, wa2, wa3, iterate (n), wa4 (m) */
 }
 
-/*
- * Cancelled from outside, or by the poll, asked before every evaluation
- * (it reads a clock and returns at once unless its period has passed).
- */
+/* Cancelled from outside, or by the poll once it is due (compiled.h). */
 static int
 should_stop(running_fit *run)
 {
     if (atomic_load_explicit(run->problem->cancel, memory_order_relaxed)) {
         return 1;
     }
-    if (run->poll != NULL) {
-        int stop = run->poll(run->poll_context);
+    if (run->poll != NULL && pm_monotonic_ns() >= run->poll->due) {
+        int stop = run->poll->fn(run->poll->context);
         running = run;  /* the poll ran Python code, maybe fits of its own */
         if (stop != 0) {
             atomic_store(run->problem->cancel, 1);
@@ -148,7 +145,7 @@ evaluate_at_x0(const pm_compiled_problem *problem, pm_compiled_fit *fit)
 
 void
 pm_compiled_fit_run(const pm_compiled_problem *problem, pm_compiled_fit *fit,
-                    pm_poll_fn *poll, void *poll_context)
+                    pm_poll *poll)
 {
     int m = problem->m, n = problem->n;
     double *wa = fit->work;
@@ -157,7 +154,6 @@ pm_compiled_fit_run(const pm_compiled_problem *problem, pm_compiled_fit *fit,
         .fit = fit,
         .iterate = wa + 3 * (size_t)n,
         .poll = poll,
-        .poll_context = poll_context,
     };
     fit->ier = fit->nfev = fit->njev = fit->status = 0;
     fit->nonfinite_at = -1;

@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The signatures of the user's functions (README, "Compiled callbacks"). */
 typedef int pm_residual_fn(int m, int n, const double *x, double *fvec,
@@ -70,11 +71,17 @@ typedef struct {
 } pm_compiled_fit;
 
 /*
- * Called before every evaluation of a fit run in the thread that watches
- * for Ctrl-C (so it must be cheap when it has nothing to do); non-zero
- * cancels the call.
+ * The poll of fits run in the thread that watches for Ctrl-C: before
+ * every evaluation the fit reads the clock (pm_monotonic_ns, a few
+ * nanoseconds) and, once it reaches `due`, calls fn(context), which sets
+ * the next `due` itself; non-zero cancels the call.  By the clock, not by
+ * a count of evaluations: a slow func would make a count take seconds.
  */
-typedef int pm_poll_fn(void *context);
+typedef struct {
+    int (*fn)(void *context);
+    void *context;
+    int64_t due;
+} pm_poll;
 
 /* The number of doubles of `work` one fit needs. */
 size_t pm_compiled_work(int m, int n);
@@ -85,7 +92,6 @@ size_t pm_compiled_work(int m, int n);
  * the GIL itself if it needs it.
  */
 void pm_compiled_fit_run(const pm_compiled_problem *problem,
-                         pm_compiled_fit *fit, pm_poll_fn *poll,
-                         void *poll_context);
+                         pm_compiled_fit *fit, pm_poll *poll);
 
 #endif /* PYMINPACK_COMPILED_H */

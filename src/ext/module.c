@@ -97,9 +97,9 @@ PyDoc_STRVAR(solve_lower_doc,
 "(m, p); a new array.  curve_fit's weighting by a covariance sigma.");
 
 PyDoc_STRVAR(timespec_add_doc,
-"timespec_add(sec, nsec, seconds)\n"
+"timespec_add(sec, nsec, ns)\n"
 "--\n\n"
-"(sec, nsec) + seconds, normalised to 0 <= nsec < 1e9: the deadline\n"
+"(sec, nsec) + ns nanoseconds, normalised to 0 <= nsec < 1e9: the deadline\n"
 "arithmetic of the compiled batch's watcher.  Private, for the tests.");
 
 PyDoc_STRVAR(enorm_doc,
