@@ -263,12 +263,16 @@ def counting_batch(rows, threads, progress=None):
     return result, counted[:, 2 * M]
 
 
-def test_compiled_batches_whose_progress_switches_greenlets():
-    # Two batches of two worker threads each, in two greenlets of one OS
-    # thread: each progress call hands the thread to the other batch, whose
-    # C frames then take the place of the first one's on the stack while
-    # the first one's workers keep running.  What those workers share
-    # (counters, result pointers, lock) must not live on that stack.
+@pytest.mark.parametrize("threads", [2, 1])
+def test_compiled_batches_whose_progress_switches_greenlets(threads):
+    # Two batches in two greenlets of one OS thread: each progress call
+    # hands the thread to the other batch, whose C frames then take the
+    # place of the first one's on the stack.  With two worker threads
+    # each, the first one's workers keep running meanwhile: what they
+    # share (counters, result pointers, lock) must not live on that stack.
+    # With one, the calling thread is inside a fit, in MINPACK, when the
+    # progress callback switches: the other batch's fits run in the same
+    # thread before it resumes, and each must find its own fit again.
     from compiled_problems import decay_rows
     rows = [decay_rows(6000, seed=11), decay_rows(6000, seed=12)]
     main = greenlet.getcurrent()
@@ -280,7 +284,7 @@ def test_compiled_batches_whose_progress_switches_greenlets():
             if done < total:
                 switches[k] += 1
                 main.switch()
-        outcome[k] = counting_batch(rows[k], 2, progress)
+        outcome[k] = counting_batch(rows[k], threads, progress)
 
     batches = [greenlet.greenlet(lambda k=k: run(k)) for k in range(2)]
     while not all(g.dead for g in batches):
