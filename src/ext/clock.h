@@ -8,9 +8,8 @@
 
 #include "numpy_api.h"
 
-#include <time.h>
-
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Nanoseconds on a monotonic clock.  Coarse where the system has one
