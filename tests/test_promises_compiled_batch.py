@@ -16,8 +16,11 @@ import time
 import numpy as np
 import pytest
 
-from compiled_problems import (M, X0, decay, decay_jac, decay_py, decay_rows,
-                               decay_sleeping, sleeping_rows)
+from numba import carray, cfunc
+
+from compiled_problems import (M, VOID_RESIDUAL_SIG, X0, decay, decay_jac,
+                               decay_py, decay_rows, decay_sleeping,
+                               sleeping_rows)
 from pyminpack import _compiled, leastsq, leastsq_batch
 from pyminpack._leastsq import NonFiniteInputError
 
@@ -54,6 +57,39 @@ def test_cov_x_and_success_follow_ier(options, iers, threads):
         else:
             assert not result.success[k] and cov_x is None
             assert np.isnan(result.cov_x[k]).all()
+
+
+# ier 8 (gtol=0 too small) needs a gradient cosine in (0, eps]: residuals
+# (x0 - 1, x1 - 2, 100) from one ulp beside the solution.
+@cfunc(VOID_RESIDUAL_SIG)
+def offset(m, n, xp, fp, up):
+    x = carray(xp, (n,))
+    f = carray(fp, (m,))
+    f[0] = x[0] - 1.0
+    f[1] = x[1] - 2.0
+    f[2] = 100.0
+    return 0
+
+
+def offset_py(x):
+    return np.array([x[0] - 1.0, x[1] - 2.0, 100.0])
+
+
+OFFSET_STARTS = np.array([[1.0 + 2**-52, 2.0], [1.0, 2.0 + 2**-51],
+                          [1.0 + 2**-52, 2.0 - 2**-51]])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_cov_x_is_nan_for_ier_8(threads):
+    options = dict(ftol=0.0, xtol=0.0, gtol=0.0)
+    result = leastsq_batch(offset, OFFSET_STARTS, m=3, threads=threads,
+                           **options)
+    for k, start in enumerate(OFFSET_STARTS):
+        x, cov_x, info, mesg, ier = leastsq(offset_py, start,
+                                            full_output=True, **options)
+        assert ier == result.ier[k] == 8 and cov_x is None
+        np.testing.assert_array_equal(result.x[k], x)
+        assert not result.success[k] and np.isnan(result.cov_x[k]).all()
 
 
 # --- two threads run two fits at once -------------------------------------------
