@@ -8,6 +8,7 @@ Each of these was planted as a defect in a scratch copy of the engine and
 seen to fail here (see the commit that added this file)."""
 
 import ctypes
+import gc
 import math
 import os
 import threading
@@ -249,3 +250,72 @@ def test_no_evaluation_after_progress_raises(threads):
     calls = rows[:, CALLS].sum()
     time.sleep(0.1)
     assert rows[:, CALLS].sum() == calls
+
+
+# --- the batch's own memory ------------------------------------------------------
+
+def _sanitized():
+    try:
+        with open("/proc/self/maps") as maps:
+            return "libasan" in maps.read()
+    except OSError:
+        return False
+
+
+SLOW_ROWS = sleeping_rows(decay_rows(64, seed=2), 2_000)  # > 50 ms
+
+
+def fails_in_progress(threads):
+    """A batch stopped by its progress callback, at the first poll: the
+    C engine's error path (a batch done before its first poll would end
+    normally, and progress raise only afterwards, from Python)."""
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        raise RuntimeError("stop")
+    with pytest.raises(RuntimeError, match="stop"):
+        leastsq_batch(decay_sleeping, X0, data=SLOW_ROWS, m=M,
+                      threads=threads, progress=progress)
+    assert calls[0] < len(SLOW_ROWS)  # raised during the run
+
+
+# (path, calls a window)
+BATCH_PATHS = {
+    "fits, 1 thread": (lambda: leastsq_batch(decay, X0, data=ROWS[:2], m=M,
+                                             threads=1), 150),
+    "fits, 2 threads": (lambda: leastsq_batch(decay, X0, data=ROWS[:2],
+                                              m=M, threads=2), 150),
+    "no fits": (lambda: leastsq_batch(decay, np.empty((0, 3)),
+                                      data=ROWS[:0], m=M), 150),
+    "progress raises, 1 thread": (lambda: fails_in_progress(1), 25),
+    "progress raises, 2 threads": (lambda: fails_in_progress(2), 25),
+}
+
+
+@pytest.mark.skipif(_sanitized(), reason="ASan's quarantine holds memory")
+@pytest.mark.parametrize("path", list(BATCH_PATHS))
+def test_the_batch_state_is_freed_on_every_path(path):
+    # The state the workers share is allocated for each call (on the heap,
+    # not the stack): it must be freed however the call ends.  tracemalloc
+    # sees the extension's PyMem_Raw allocations.
+    import tracemalloc
+    run, calls = BATCH_PATHS[path]
+    for _ in range(3):
+        run()
+    tracemalloc.start()
+    try:
+        growth = []
+        for _ in range(3):
+            # A full collection empties the free lists (of tuples, say),
+            # which would otherwise keep what one call freed counted.
+            gc.collect()
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(calls):
+                run()
+            gc.collect()
+            growth.append(tracemalloc.get_traced_memory()[0] - before)
+    finally:
+        tracemalloc.stop()
+    # A leaked batch (a few hundred bytes) a call: over 10 kB a window.
+    assert sorted(growth)[1] < 4096, growth
