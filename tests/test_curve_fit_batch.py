@@ -155,6 +155,43 @@ def test_nan_policy_omit_is_curve_fit_on_each_shorter_curve(curves,
         assert result.success[[0, 1]].all() and result.success[4:].all()
 
 
+@pytest.mark.parametrize("vectorized", [True, False])
+@pytest.mark.parametrize("bad_value", [np.nan, 0.0, np.inf])
+def test_omit_ignores_sigma_where_a_curve_omits_its_points(curves, vectorized,
+                                                           bad_value):
+    # A curve's sigma is looked at only where the curve keeps its points,
+    # as curve_fit on that curve alone cuts sigma before checking it.
+    ydata, sigma, starts = curves
+    ydata = ydata.copy()
+    per_curve = sigma.copy()
+    ydata[1, [5, 17]] = np.nan
+    per_curve[1, [5, 17]] = bad_value
+    ydata[:, 40] = np.nan            # every curve omits point 40 ...
+    shared = sigma[0].copy()
+    shared[40] = bad_value           # ... so a shared sigma may be bad there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and 1/sigma warns of nothing
+        for chosen in (per_curve, shared):
+            _, _, result = assert_same_as_one_by_one(
+                gaussian, ydata, starts, chosen, nan_policy="omit",
+                vectorized=vectorized)
+            assert result.success.all()
+    # Where a curve keeps the point, a bad sigma is an error naming the
+    # curve and the point as the caller numbers them (xdata's NaN at point
+    # 3 cut first).
+    xdata = X.copy()
+    xdata[3] = np.nan
+    per_curve[6, 30] = bad_value
+    with pytest.raises(ValueError, match=rf"sigma of curve 6 is "
+                       rf"{bad_value} at point 30; standard deviations"):
+        curve_fit_batch(gaussian, xdata, ydata, starts, per_curve,
+                        nan_policy="omit", vectorized=vectorized)
+    shared[30] = bad_value
+    with pytest.raises(ValueError, match=rf"sigma entry 30 is {bad_value}"):
+        curve_fit_batch(gaussian, xdata, ydata, starts, shared,
+                        nan_policy="omit", vectorized=vectorized)
+
+
 def test_nan_in_xdata_is_omitted_from_every_curve(curves):
     ydata, sigma, starts = curves
     xdata = X.copy()
@@ -263,30 +300,90 @@ def test_an_exception_in_f_propagates_with_the_fits_named(curves):
 
 
 def test_columns_compute_as_numpy_scalars():
+    # ``**`` on a numpy scalar is numpy's scalar arithmetic; on an array it
+    # is the power ufunc, which takes shortcuts for some exponents (2, and
+    # in numpy 2.4 also 0.5 and -1) and on AVX-512 CPUs is a vectorised
+    # pow: a Column must give the scalar's bits for every exponent.
     rng = np.random.default_rng(7)
     values = rng.random((4000, 1)) * 3.0
+    values[:6, 0] = [2.0, 0.5, -1.0, 1.0, 0.0, 3.0]  # the shortcut values
     block = columns(values)[0]
     scalars = [np.float64(v) for v in values[:, 0]]
+
+    def squared_in_place(s):
+        s **= 2
+        return s
     cases = [
-        (lambda s: s ** 2, lambda s: s ** 2),
-        (lambda s: (2 * s) ** 2, lambda s: (2 * s) ** 2),
-        (lambda s: s ** 0.5, lambda s: s ** 0.5),
-        (lambda s: s ** -1, lambda s: s ** -1),
-        (lambda s: 2.0 ** s, lambda s: 2.0 ** s),
-        (lambda s: np.exp(-s) / s ** 3, lambda s: np.exp(-s) / s ** 3),
+        lambda s: s ** 2,
+        lambda s: (2 * s) ** 2,
+        lambda s: s ** 0.5,
+        lambda s: s ** -1,
+        lambda s: s ** 3,
+        lambda s: s ** 1.5,
+        lambda s: s ** np.int64(2),
+        lambda s: 2.0 ** s,
+        lambda s: s ** s,
+        lambda s: np.exp(-s) / s ** 3,
+        lambda s: X ** s,                 # a power law's x ** b
+        lambda s: (X + 4.0) ** -s,
+        squared_in_place,
     ]
-    for on_block, on_scalar in cases:
-        got = np.asarray(on_block(block))[:, 0]
-        expected = np.array([on_scalar(s) for s in scalars])
-        assert got.tobytes() == expected.tobytes()
-    # The exponent 2 is the reason for Columns: plain arrays differ.
-    plain = values[:, 0] ** 2
-    assert plain.tobytes() != np.array([s ** 2 for s in scalars]).tobytes()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for on in cases:
+            got = np.asarray(on(block))
+            expected = np.array([on(s) for s in scalars])
+            assert got.shape == (expected.shape if expected.ndim == 2
+                                 else (expected.size, 1))
+            assert got.reshape(expected.shape).tobytes() == \
+                expected.tobytes()
+    # ``**=`` leaves the caller's block alone, as it leaves a scalar.
+    assert np.asarray(block).tobytes() == values.tobytes()
+    # ufuncs run the same loop on a column as on a scalar.
+    expected = np.array([np.power(s, 2.0) for s in scalars])
+    assert np.asarray(np.power(block, 2.0))[:, 0].tobytes() == \
+        expected.tobytes()
     # With xdata involved the result is a plain array, as for a scalar.
     assert type(block * X) is np.ndarray
+    assert type((X + 4.0) ** block) is np.ndarray
     assert type(np.exp(block)) is type(block)
-    assert math.isclose(float(np.asarray(block ** 2)[0, 0]),
-                        values[0, 0] ** 2)
+    assert type(block ** 2) is type(block)
+    assert math.isclose(float(np.asarray(block ** 2)[6, 0]),
+                        values[6, 0] ** 2)
+
+
+# Trial steps can make a base negative: NaN, which MINPACK backs off from.
+@np.errstate(invalid="ignore", over="ignore", divide="ignore")
+def power_law(x, a, b):
+    return a * (x + 4.0) ** b
+
+
+@np.errstate(invalid="ignore", over="ignore", divide="ignore")
+def hill(x, top, k, n):
+    z = (x + 4.0) ** n
+    return top * z / (k ** n + z) + 0.1 * n ** 0.5 - 0.01 * k ** -1
+
+
+@pytest.mark.parametrize("vectorized", [True, False])
+def test_models_with_powers_of_parameters_are_curve_fits_bits(vectorized):
+    rng = np.random.default_rng(11)
+    b = 0.5 + rng.random((CURVES, 1))
+    ydata = 2.0 * (X + 4.0) ** b + 0.01 * rng.standard_normal((CURVES, X.size))
+    # Starts with the exponents numpy shortcuts for arrays: the first
+    # evaluation is at exactly 2, 0.5 or -1.
+    starts = np.tile([1.0, 2.0], (CURVES, 1))
+    starts[1::3, 1] = 0.5
+    starts[2::3, 1] = -1.0
+    assert_same_as_one_by_one(power_law, ydata, starts,
+                              vectorized=vectorized)
+    n = 1.0 + 2.0 * rng.random((CURVES, 1))
+    z = (X + 4.0) ** n
+    ydata = 3.0 * z / (2.0 ** n + z) + 0.01 * rng.standard_normal(
+        (CURVES, X.size))
+    starts = np.tile([1.0, 2.0, 2.0], (CURVES, 1))
+    starts[::2, 2] = 0.5
+    _, _, result = assert_same_as_one_by_one(hill, ydata, starts,
+                                             vectorized=vectorized)
+    assert result.success.sum() > CURVES // 2
 
 
 @pytest.mark.parametrize("vectorized", [True, False])

@@ -72,7 +72,8 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     check_finite, nan_policy
         As in ``curve_fit``, per curve: with nan_policy='omit' each curve
         drops its own NaN points (and all curves the points where xdata is
-        NaN).  A curve left with fewer points than parameters gets ier 0.
+        NaN), and its sigma is checked only at the points it keeps.  A
+        curve left with fewer points than parameters gets ier 0.
     vectorized : bool, optional, keyword-only
         False calls f (and jac) with scalar parameters, one fit after
         another: for a model that cannot broadcast.
@@ -114,7 +115,10 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     The broadcasting rule: with `vectorized`, ``f(xdata, a, b, c)`` gets
     ``a``, ``b``, ``c`` of shape (k, 1).  Elementwise numpy arithmetic and
     ufuncs (``np.exp``, ``np.sin``, ...) then give (k, m) as they give (m,)
-    for scalars, with the same bits.  A model that cannot broadcast (a
+    for scalars, with the same bits; ``**`` on a parameter is computed fit
+    by fit with numpy's scalar operation, which arrays do not share (a
+    ``numpy.float64`` constant ``c ** p`` reaches numpy's power ufunc
+    first: write ``float(c) ** p``).  A model that cannot broadcast (a
     Python ``if`` on a parameter, ``math.exp``, a reduction over the
     parameters, ``np.dot(params, ...)``) needs ``vectorized=False``: the
     same results, at the speed of a loop.  With nan_policy='omit', f is
@@ -155,12 +159,16 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         kind = None
     points = np.full(count, m)
     order = None
+    kept = positions = None
     if policy == "omit":
-        xdata, ydata, sigma, points, order = _omit_nan(xdata, ydata, sigma,
-                                                       kind)
+        xdata, ydata, sigma, kept, positions = _omit_nan(xdata, ydata, sigma)
+        points = np.count_nonzero(kept, axis=1)
+        if not kept.all():  # each curve's kept points first
+            order = np.argsort(~kept, axis=1, kind="stable")
         m = ydata.shape[1]
     if sigma is not None:
-        sigma = _check_sigma_values(kind, sigma, not explicit_no_check)
+        sigma = _sigma_at_kept_points(kind, sigma, kept, positions,
+                                      not explicit_no_check)
     if jac is not None and not callable(jac):
         raise TypeError(f"{_WHO}: jac must be a callable or None, not "
                         f"{jac!r}")
@@ -254,27 +262,55 @@ def _sigma(sigma, count, m):
                      f"or ({count}, {m}), not {sigma.shape}")
 
 
-def _check_sigma_values(kind, sigma, finite_rule):
-    if not finite_rule:
+def _sigma_at_kept_points(kind, sigma, kept, positions, finite_rule):
+    """sigma checked where the curves keep their points, as curve_fit on
+    each curve checks the sigma it has cut, and 1 where no curve that uses
+    it keeps the point (that residual is 0 whatever its weight, and 1/1
+    warns of nothing).  `kept` (K, m) is None without nan_policy='omit';
+    `positions` maps a point to the caller's index (xdata's NaN points
+    cut), None when nothing was cut."""
+    if sigma.ndim == 0 or sigma.size == 1:
+        used = None  # one sigma for every point of every curve
+    elif kept is None:
+        used = np.ones(sigma.shape, bool)
+    elif kind == "per curve":
+        used = kept
+    else:
+        used = kept.any(axis=0)
+    if finite_rule:
+        bad = (sigma == 0) | ~np.isfinite(sigma)
+        if used is not None:
+            bad &= used
+        _refuse_bad_sigma(kind, sigma, bad, positions)
+    if used is None or used.all():
         return sigma
-    if kind == "shared":
-        return inputs.check_sigma_values("1-D", sigma, True, _WHO)
-    bad = (sigma == 0) | ~np.isfinite(sigma)
-    if bad.any():
+    return np.where(used, sigma, 1)
+
+
+def _refuse_bad_sigma(kind, sigma, bad, positions):
+    if not bad.any():
+        return
+    rule = ("standard deviations must be finite and non-zero (pass "
+            "check_finite=False to allow it)")
+    if kind == "per curve":
         k, j = np.argwhere(bad)[0]
+        point = j if positions is None else positions[j]
         raise ValueError(f"{_WHO}: sigma of curve {k} is {sigma[k, j]} at "
-                         f"point {j}; standard deviations must be finite "
-                         f"and non-zero (pass check_finite=False to allow "
-                         f"it)")
-    return sigma
+                         f"point {point}; {rule}")
+    j = int(np.flatnonzero(bad.reshape(-1))[0])
+    value = sigma.reshape(-1)[j]
+    if sigma.ndim == 0:
+        raise ValueError(f"{_WHO}: sigma is {value}; {rule}")
+    point = j if positions is None or sigma.size == 1 else positions[j]
+    raise ValueError(f"{_WHO}: sigma entry {point} is {value}; {rule}")
 
 
-def _omit_nan(xdata, ydata, sigma, kind):
+def _omit_nan(xdata, ydata, sigma):
     """nan_policy='omit': the points where xdata is NaN go from every
-    curve; a curve's own NaN points go to the end of its residuals.
-    Returns xdata, ydata and sigma cut, each curve's number of points, and
-    the order that puts each curve's kept points first (None when no
-    curve has NaN of its own)."""
+    curve (and from sigma); each curve keeps the points where its ydata is
+    not NaN.  Returns xdata, ydata and sigma cut, the (K, m) mask of the
+    points each curve keeps, and the caller's index of each point left
+    (None when xdata cut none)."""
     x_nan = inputs.nan_mask(xdata)
     y_nan = np.isnan(ydata)
     if x_nan is None:
@@ -283,15 +319,16 @@ def _omit_nan(xdata, ydata, sigma, kind):
                 f"{_WHO}: nan_policy='omit' needs xdata as an array (a "
                 f"list, tuple or ndarray) to drop the points where ydata is "
                 f"NaN; xdata is {type(xdata).__name__}")
-        return xdata, ydata, sigma, np.full(ydata.shape[0], ydata.shape[1]), \
-            None
+        return xdata, ydata, sigma, ~y_nan, None
     if x_nan.shape != (ydata.shape[1],):
         raise ValueError(
             f"{_WHO}: nan_policy='omit' drops points along xdata's last axis "
             f"and the curves'; xdata of shape {np.shape(xdata)} does not "
             f"have the {ydata.shape[1]} points of each curve")
+    positions = None
     if x_nan.any():
         keep = ~x_nan
+        positions = np.flatnonzero(keep)
         xdata = xdata[..., keep]
         ydata = ydata[:, keep]
         y_nan = y_nan[:, keep]
@@ -299,11 +336,7 @@ def _omit_nan(xdata, ydata, sigma, kind):
             sigma = sigma[:, keep]
         elif sigma is not None and sigma.size > 1:
             sigma = sigma[keep]
-    points = ydata.shape[1] - np.count_nonzero(y_nan, axis=1)
-    if not y_nan.any():
-        return xdata, ydata, sigma, points, None
-    order = np.argsort(y_nan, axis=1, kind="stable")  # kept points first
-    return xdata, ydata, sigma, points, order
+    return xdata, ydata, sigma, ~y_nan, positions
 
 
 def _vectorized_functions(f, jac, xdata, weights, per_curve, order, n, m,
