@@ -328,6 +328,25 @@ def test_progress_callable_ends_with_all_done(func):
                for done, total in calls)
 
 
+def test_plain_progress_reports_the_end_once():
+    # The last fit outlasts the reporting period (0.05 s): the periodic
+    # report after it must not repeat the final (K, K).
+    calls = []
+    slept = []
+    last = ROWS[-1, M]
+
+    def slow_last(x, row):
+        if row[M] == last and not slept:
+            slept.append(True)
+            time.sleep(0.06)
+        return decay_py(x, row)
+    leastsq_batch(slow_last, X0, data=ROWS,
+                  progress=lambda done, total: calls.append((done, total)))
+    count = len(ROWS)
+    assert slept and calls[-1] == (count, count)
+    assert calls.count((count, count)) == 1
+
+
 def test_progress_true_writes_a_line_to_stderr(capsys, monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain line

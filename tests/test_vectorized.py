@@ -176,6 +176,34 @@ def test_float32_output_sets_epsfcn_as_leastsq_does():
         np.testing.assert_array_equal(result.x[k], x)
 
 
+# --- progress ---------------------------------------------------------------------
+
+def test_progress_rises_during_the_batch_and_ends_once():
+    # Half the fits are hard (many more evaluations).  Once the easy ones
+    # have left, func sleeps past the reporting period (0.05 s) twice, so
+    # the round's report must come while the hard fits still run.
+    y = curves(40, seed=12, hard_every=2)
+    count = len(y)
+    reports = []
+    slept = [0]
+
+    def slow_once_some_left(X, y):
+        if X.shape[0] < count and slept[0] < 2:
+            slept[0] += 1
+            time.sleep(0.06)
+        return model(X, y)
+    result = leastsq_batch(slow_once_some_left, X0, data=y, vectorized=True,
+                           progress=lambda done, total:
+                           reports.append((done, total)))
+    assert slept[0] == 2 and result.nfev.max() > 2 * result.nfev.min()
+    assert all(total == count for _, total in reports)
+    done = [d for d, _ in reports]
+    assert done == sorted(done)                       # never decreasing
+    assert any(0 < d < count for d in done)           # during the run
+    assert reports[-1] == (count, count)
+    assert reports.count((count, count)) == 1         # the end, once
+
+
 # --- errors ---------------------------------------------------------------------
 
 def test_exception_at_the_first_call():

@@ -419,16 +419,21 @@ done:
     return status;
 }
 
+/*
+ * progress(done, total) at most every 0.05 s while fits run.  The end,
+ * (total, total), is the caller's to report, once, after the results are
+ * checked (_batch.py), so it is never reported here.
+ */
 static int
-report_progress(vbatch *b, int final)
+report_progress(vbatch *b)
 {
-    if (b->progress == NULL) {
+    if (b->progress == NULL || b->fits_done >= b->results.count) {
         return 0;
     }
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     double now = (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-    if (!final && now < b->next_progress) {
+    if (now < b->next_progress) {
         return 0;
     }
     b->next_progress = now + 0.05;
@@ -463,7 +468,7 @@ schedule(vbatch *b)
         if (evaluated_j < 0) {
             return -1;
         }
-        if (PyErr_CheckSignals() < 0 || report_progress(b, 0) < 0) {
+        if (PyErr_CheckSignals() < 0 || report_progress(b) < 0) {
             return -1;
         }
         if (evaluated_f == 0 && evaluated_j == 0) {
@@ -544,9 +549,6 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
     }
     else {
         status = schedule(&b);
-        if (status == 0) {
-            status = report_progress(&b, 1);
-        }
     }
     /*
      * A fit still suspended (after an exception) is abandoned: its Fortran

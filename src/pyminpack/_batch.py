@@ -432,8 +432,9 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
             kept["fjac"][k] = fjac
             kept["ipvt"][k] = ipvt
             kept["qtf"][k] = qtf
-        if report is not None and time.monotonic() >= next_report:
-            report(k + 1, count)
+        if report is not None and k + 1 < count and \
+                time.monotonic() >= next_report:
+            report(k + 1, count)  # the end is reported once, below
             next_report = time.monotonic() + _PROGRESS_PERIOD
     if report is not None:
         report(count, count)
