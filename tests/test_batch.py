@@ -91,6 +91,46 @@ def test_plain_python_batch_is_leastsq_in_a_loop():
         assert_fit_is_solo(with_jac, k, solo(k, jac=True))
 
 
+def test_plain_batch_failed_fits_have_nan_cov_x():
+    # leastsq gives no cov_x (None) for a fit that failed, though MINPACK
+    # left a factorised Jacobian: the batch's cov_x of such a fit is NaN,
+    # and leastsq's cov_x for the others.
+    import warnings
+    starts = np.tile(X0, (len(ROWS), 1))
+    starts[::2] = [40.0, 6.0, -3.0]           # far: these stop at maxfev
+    result = leastsq_batch(decay_py, starts, data=ROWS, maxfev=30)
+    failed = ~result.success
+    assert failed.any() and result.success.any()
+    assert (result.ier[failed] == 5).all()
+    assert np.isnan(result.cov_x[failed]).all()
+    for k in range(len(ROWS)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            x, cov_x, _, _, ier = solo(k, x0=starts[k], maxfev=30)
+        np.testing.assert_array_equal(result.x[k], x)
+        if ier == 5:
+            assert cov_x is None
+        else:
+            np.testing.assert_array_equal(result.cov_x[k], cov_x)
+
+
+def test_plain_batch_honours_each_fits_diag():
+    # A small step bound (factor) from far away: the scaling decides the
+    # path, so each fit must be leastsq with its own diag.
+    rng = np.random.default_rng(16)
+    diags = np.exp(rng.normal(size=(len(ROWS), 3)) * 1.5)
+    start = np.array([20.0, 3.0, -2.0])
+    options = dict(factor=0.1, maxfev=400)
+    result = leastsq_batch(decay_py, start, data=ROWS, diag=diags, **options)
+    differs = 0
+    for k in range(len(ROWS)):
+        assert_fit_is_solo(result, k, solo(k, x0=start, diag=diags[k],
+                                           **options))
+        plain = solo(k, x0=start, **options)[0]
+        differs += plain.tobytes() != result.x[k].tobytes()
+    assert differs == len(ROWS)
+
+
 def test_plain_and_compiled_batches_agree_to_the_bit():
     plain = leastsq_batch(decay_py, X0, data=ROWS)
     compiled = leastsq_batch(decay, X0, data=ROWS, m=M, threads=2)

@@ -204,6 +204,94 @@ def test_progress_rises_during_the_batch_and_ends_once():
     assert reports.count((count, count)) == 1         # the end, once
 
 
+# --- promises: the GIL, guard pages, diag -------------------------------------
+
+def test_minpack_runs_without_the_gil():
+    # A linear problem whose QR factorisations are the long part: between
+    # two calls of func only the engine runs (no Python, no numpy), so a
+    # tick between them means the GIL was free while MINPACK worked.
+    from gil_ticker import Ticker
+    rng = np.random.default_rng(13)
+    m, n, count = 1500, 24, 16
+    a = rng.normal(size=(m, n))
+    starts = rng.normal(size=(count, n)) * 10.0
+    readings = []                # (count at entry, count at exit) per call
+
+    def linear(X):
+        entry = ticker.count
+        value = X @ a.T - 1.0
+        readings.append((entry, ticker.count))
+        return value
+
+    def jacobian(X):
+        entry = ticker.count
+        value = np.broadcast_to(a, (X.shape[0], m, n))
+        readings.append((entry, ticker.count))
+        return value
+    with Ticker() as ticker:
+        result = leastsq_batch(linear, starts, Dfun=jacobian,
+                               vectorized=True)
+    assert result.success.all()
+    # readings[0] is the probe on fit 0 (from Python, before the engine).
+    between = [after[0] - before[1]
+               for before, after in zip(readings[1:], readings[2:])]
+    assert len(between) >= 3
+    assert sum(between) >= 3, between
+
+
+def fiber_guard_pages():
+    """Anonymous mappings that are one inaccessible page directly below a
+    read-write one: a stack with its guard page."""
+    import mmap
+    page = mmap.PAGESIZE
+    regions = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            low, high = (int(v, 16) for v in fields[0].split("-"))
+            regions.append((low, high, fields[1], len(fields) > 5))
+    return sum(1 for below, above in zip(regions, regions[1:])
+               if below[2] == "---p" and below[1] - below[0] == page
+               and not below[3] and below[1] == above[0]
+               and above[2] == "rw-p")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"),
+                    reason="reads the mappings from /proc/self/maps")
+def test_every_fiber_stack_has_a_guard_page_below_it():
+    before = fiber_guard_pages()
+    during = []
+
+    def counting(X, y):
+        during.append(fiber_guard_pages())
+        return model(X, y)
+    y = curves(50, seed=14)
+    leastsq_batch(counting, X0, data=y, vectorized=True)
+    # One fiber per fit in flight: 50 (the probe call came before them).
+    assert max(during[1:]) - before >= 50
+    assert fiber_guard_pages() - before < 50       # unmapped afterwards
+
+
+def test_per_fit_diag_is_honoured():
+    # A small step bound (factor) from far away: the scaling decides the
+    # path, so each fit must be leastsq with its own diag.
+    y = curves(30, seed=15, hard_every=3)
+    rng = np.random.default_rng(15)
+    diags = np.exp(rng.normal(size=(30, 3)) * 1.5)
+    start = np.array([20.0, 3.0, -2.0])
+    options = dict(factor=0.1, maxfev=400)
+    result = leastsq_batch(model, start, data=y, vectorized=True,
+                           diag=diags, **options)
+    differs = 0
+    for k in range(len(y)):
+        x, ier = leastsq(one, start, args=(y[k],), diag=diags[k], **options)
+        np.testing.assert_array_equal(result.x[k], x)
+        assert result.ier[k] == ier
+        plain, _ = leastsq(one, start, args=(y[k],), **options)
+        differs += plain.tobytes() != x.tobytes()
+    assert differs == len(y)
+
+
 # --- errors ---------------------------------------------------------------------
 
 def test_exception_at_the_first_call():
