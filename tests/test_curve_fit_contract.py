@@ -1667,3 +1667,24 @@ def test_curve_fit_inside_f_and_jac():
     expected = curve_fit(lin, X, 2.0 * X + 1.0 + 0.01 * np.sin(9 * X))[0]
     assert len(inner_results) == outer[2]["nfev"] + outer[2]["njev"]
     assert set(inner_results) == {expected.tobytes()}
+
+
+def test_the_covariance_solve_runs_without_the_gil():
+    # With a (m, m) sigma every residual and Jacobian curve_fit hands to
+    # leastsq is L^-1 times f's, one forward substitution each
+    # (_minpack.solve_lower): O(m^2) per column, the longest stretch of a
+    # large fit outside MINPACK.  A thread that can tick only while the GIL
+    # is free must tick during one (its input copy can release the GIL
+    # once, too briefly to matter; the solve here lasts tens of ms).
+    from gil_ticker import Ticker
+
+    from pyminpack import _minpack
+    m, columns = 2500, 12
+    lower = np.linalg.cholesky(covariance(m, rho=0.3))
+    rhs = np.random.default_rng(17).normal(size=(m, columns))
+    with Ticker() as ticker:
+        before = ticker.count
+        solved = _minpack.solve_lower(lower, rhs)
+        ticks = ticker.count - before
+    np.testing.assert_allclose(lower @ solved, rhs, rtol=0, atol=1e-9)
+    assert ticks >= 3, ticks
