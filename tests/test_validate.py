@@ -17,7 +17,10 @@ import pytest
 import pyminpack
 from pyminpack.testing import all_cases, minpack1_cases
 from pyminpack.validate import References, main, validate_target
+from pyminpack.testing import Case, Result
+from pyminpack.validate import SAME_MAX_ULPS, Verdict
 from pyminpack.validate._ulps import ulps
+from pyminpack.validate._verdict import judge
 
 MINPACK1 = minpack1_cases()
 MEYER = next(c for c in MINPACK1 if c.name == "mgh10-n3-m16-x1")
@@ -241,6 +244,66 @@ def test_one_altered_last_bit_is_same_and_fails_unless_allowed(
     assert compare(tmp_path, document, "--allow", "1")[0] == 0
 
 
+def test_a_file_whose_every_fvec_is_nan_is_diff(our_results_document,
+                                                tmp_path):
+    """x exact but fvec NaN: not the residuals at x, so DIFF (and a fail)."""
+    document = copy.deepcopy(our_results_document)
+    for result in document["results"]:
+        result["fvec"] = [float("nan")] * len(result["fvec"])
+    status, text = compare(tmp_path, document)
+    assert status == 1
+    assert "106 runs: 0 EXACT, 0 SAME, 106 DIFF" in text and "FAIL" in text
+    assert "fvec is not the residuals at x" in text
+
+
+def test_an_fvec_difference_is_same_and_only_exact_passes_at_allow_0(
+        our_results_document, tmp_path):
+    document = copy.deepcopy(our_results_document)
+    target = document["results"][3]
+    target["fvec"][0] = flip(target["fvec"][0], 0)  # x stays exact
+    status, text = compare(tmp_path, document)
+    line = next(l for l in text.splitlines() if target["case"] in l)
+    assert line.split()[0] == "SAME", line
+    assert "fvec differs, first at fvec[0], by up to 1 ulp" in line
+    assert "105 EXACT, 1 SAME, 0 DIFF" in text
+    assert status == 1 and "FAIL" in text
+    assert compare(tmp_path, document, "--allow", "1")[0] == 0
+
+
+def shifted(hex_value, ulps_away):
+    """The double ``ulps_away`` doubles further from zero than the given
+    one (same sign, so the distance is exactly that)."""
+    value = float.fromhex(hex_value)
+    moved = struct.unpack("<d", struct.pack("<q", bits(value) + ulps_away))
+    return moved[0]
+
+
+@pytest.mark.parametrize("ulps_away, verdict", [
+    (SAME_MAX_ULPS, "SAME"), (SAME_MAX_ULPS + 1, "DIFF")])
+def test_the_same_threshold_at_its_boundary(our_results_document, tmp_path,
+                                            ulps_away, verdict):
+    """x exactly SAME_MAX_ULPS ulps away is SAME, one more is DIFF; fvec is
+    the residuals at that x, as a port that took another path writes it."""
+    document = copy.deepcopy(our_results_document)
+    target = document["results"][3]
+    case = next(c for c in MINPACK1 if c.name == target["case"])
+    x = [float.fromhex(v) for v in target["x"]]
+    x[0] = shifted(target["x"][0], ulps_away)
+    assert ulps(x[0], float.fromhex(target["x"][0])) == ulps_away
+    target["x"] = [v.hex() for v in x]
+    target["fvec"] = [v.hex() for v in case.residuals(np.array(x))]
+    status, text = compare(tmp_path, document)
+    line = next(l for l in text.splitlines() if target["case"] in l)
+    assert line.split()[0] == verdict, line
+    assert f"x differs, first at x[0], by up to {ulps_away} ulps" in line
+    assert "residuals at x" not in line  # fvec is the residuals at x
+    assert status == 1
+    # --allow lets a SAME run pass from its distance on, never a DIFF.
+    assert compare(tmp_path, document, "--allow", str(ulps_away))[0] == (
+        0 if verdict == "SAME" else 1)
+    assert compare(tmp_path, document, "--allow", str(ulps_away - 1))[0] == 1
+
+
 def test_an_altered_count_is_diff(our_results_document, tmp_path):
     document = copy.deepcopy(our_results_document)
     document["results"][0]["nfev"] += 1
@@ -283,6 +346,59 @@ def test_ulps():
     assert ulps(-0.0, 0.0) == 0
     assert ulps(-5e-324, 5e-324) == 2
     assert ulps(float("nan"), 1.0) is None
+    assert ulps(float("nan"), -float("nan")) == 0
+
+
+# --- judge on a problem whose every number is exact --------------------------
+
+def tiny_case():
+    """Residuals (x0, 0.5): their scale is 1 (fvec0 = (1, 0.5)), so one
+    ulp of it is 2**-52 and fvec = 1 + k * 2**-52 is k ulps away."""
+    return Case(name="tiny", suite="minpack1", title="tiny", m=2, n=1,
+                x0=np.array([1.0]), residuals=lambda x: np.array([x[0], 0.5]),
+                jacobian=lambda x: np.array([[1.0], [0.0]]), options={},
+                fvec0=np.array([1.0, 0.5]))
+
+
+def tiny_result(x, fvec):
+    return Result(info=1, nfev=3, njev=None, x=np.array(x),
+                  fvec=np.array(fvec), fnorm=0.0)
+
+
+REFERENCE = tiny_result([1.0], [1.0, 0.5])
+
+
+@pytest.mark.parametrize("fvec0, verdict, fvec_ulps", [
+    (1.0, "EXACT", 0),
+    (1.0 + 2.0 ** -52, "SAME", 1),
+    (1.0 + SAME_MAX_ULPS * 2.0 ** -52, "SAME", SAME_MAX_ULPS),
+    (1.0 + (SAME_MAX_ULPS + 1) * 2.0 ** -52, "DIFF", SAME_MAX_ULPS + 1),
+    (1.0 - SAME_MAX_ULPS * 2.0 ** -52, "SAME", SAME_MAX_ULPS),
+    (float("nan"), "DIFF", None),
+    (float("inf"), "DIFF", None),
+])
+def test_fvec_is_judged_against_the_residuals_at_x(fvec0, verdict,
+                                                   fvec_ulps):
+    found, differences, x_ulps, got_ulps = judge(
+        tiny_case(), REFERENCE, tiny_result([1.0], [fvec0, 0.5]))
+    assert (found, x_ulps, got_ulps) == (verdict, 0, fvec_ulps)
+    if verdict != "EXACT":
+        assert any("fvec is not the residuals at x" in d
+                   for d in differences), differences
+
+
+def test_two_nans_compare_equal():
+    """NaN where the reference has NaN is no difference, whatever its
+    payload: SAME, 0 ulps, in x and in fvec."""
+    nan = float("nan")
+    other_nan = struct.unpack("<d", struct.pack("<q", 0x7FF8_0000_0000_0001))[0]
+    reference = tiny_result([nan], [nan, 0.5])
+    found, _, x_ulps, fvec_ulps = judge(
+        tiny_case(), reference, tiny_result([other_nan], [other_nan, 0.5]))
+    assert (found, x_ulps, fvec_ulps) == ("SAME", 0, 0)
+    found, _, _, _ = judge(tiny_case(), reference,
+                           tiny_result([other_nan], [1.0, 0.5]))
+    assert found == "DIFF"
 
 
 def test_a_results_file_may_carry_the_evaluation_points(our_results_document,
@@ -314,3 +430,15 @@ def test_problem_functions_that_differ_from_the_reference_get_a_note(
     assert "residuals at x0 differ" in verdicts[0].note
     verdicts, _ = validate_target(perturbing_leastsq, [MEYER], references)
     assert verdicts[0].note is None
+
+
+def test_at_allow_0_only_exact_passes():
+    """-0 for +0 is not the same bits but 0 ulps away: SAME, which passes
+    from --allow 1 on, not at 0."""
+    found, _, x_ulps, fvec_ulps = judge(
+        tiny_case(), tiny_result([0.0], [0.0, 0.5]),
+        tiny_result([-0.0], [-0.0, 0.5]))
+    assert (found, x_ulps, fvec_ulps) == ("SAME", 0, 0)
+    same = Verdict(case="tiny", suite="minpack1", solver="lmdif",
+                   verdict=found, max_ulps_x=x_ulps, max_ulps_fvec=fvec_ulps)
+    assert not same.passes(0) and same.passes(1)

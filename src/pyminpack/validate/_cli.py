@@ -43,8 +43,11 @@ def _parser():
     parser.add_argument("--json", metavar="FILE", type=pathlib.Path,
                         help="also write the report as JSON")
     parser.add_argument("--allow", metavar="ULPS", type=int, default=0,
-                        help="let SAME runs whose x is within ULPS ulps pass "
-                             "(default 0: only EXACT passes)")
+                        help="let SAME runs pass whose x is within ULPS "
+                             "ulps of the reference's and fvec within ULPS "
+                             "ulps (of the residuals' scale) of the "
+                             "residuals at x (default 0: only EXACT "
+                             "passes)")
     parser.add_argument("--export", metavar="DIR", type=pathlib.Path,
                         help="write the cases and reference results as JSON "
                              "(cases.json, reference_results.json) and stop")
@@ -118,7 +121,9 @@ def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
     print(f"  reference: {_about_reference()}", file=out)
     print(f"  EXACT: info, nfev, njev, x and fvec bit-identical to the "
           f"reference.  SAME: same info, nfev and njev, x within "
-          f"{SAME_MAX_ULPS} ulps.  DIFF: anything else.", file=out)
+          f"{SAME_MAX_ULPS} ulps, fvec the residuals at x within "
+          f"{SAME_MAX_ULPS} ulps of their scale.  DIFF: anything else.",
+          file=out)
     print("", file=out)
     width = max((len(v.case) for v in verdicts), default=10)
     shown = 0

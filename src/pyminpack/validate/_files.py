@@ -194,7 +194,8 @@ def report_document(target, verdicts, results, summary, allow_ulps, about):
     for v in verdicts:
         entry = {"case": v.case, "suite": v.suite, "solver": v.solver,
                  "verdict": v.verdict, "differences": v.differences,
-                 "max_ulps_x": v.max_ulps_x, "note": v.note,
+                 "max_ulps_x": v.max_ulps_x,
+                 "max_ulps_fvec": v.max_ulps_fvec, "note": v.note,
                  "first_departure": None}
         if v.departure is not None:
             d = v.departure

@@ -1,6 +1,8 @@
 """Distances between doubles in units in the last place (ulps)."""
 
+import math
 import struct
+from fractions import Fraction
 
 import numpy as np
 
@@ -49,3 +51,29 @@ def largest_ulps(a, b):
             return None
         largest = max(largest, distance)
     return largest
+
+
+def largest_ulps_of(scale, a, b):
+    """(distance, index): the largest ``|a_i - b_i|`` counted in ulps of
+    ``scale`` (how many times ``ulp(scale)`` it is, rounded up) and where it
+    is.  For values near zero, whose own ulps say nothing of how close they
+    are, measured against the size of the vector they belong to.  NaN
+    against NaN is 0; the distance is None where only one side is NaN or
+    infinite (or the scale is not finite), the index then the first such.
+    """
+    unit = math.ulp(float(scale))
+    if not math.isfinite(unit):
+        return None, 0
+    largest, where = 0, 0
+    for index, (u, v) in enumerate(zip(np.asarray(a).tolist(),
+                                       np.asarray(b).tolist())):
+        if u == v or (u != u and v != v):
+            continue
+        if not (math.isfinite(u) and math.isfinite(v)):
+            return None, index
+        # Exact rationals: the difference of two doubles, and its ratio to
+        # a tiny unit, can overflow a double.
+        distance = math.ceil(abs(Fraction(u) - Fraction(v)) / Fraction(unit))
+        if distance > largest:
+            largest, where = distance, index
+    return largest, where

@@ -46,10 +46,11 @@ def problem_functions_note(case: Case):
 def _verdict(references, case, solver, with_jacobian, result, error,
              points):
     want, reference_run = references.get(case, with_jacobian)
-    verdict, differences, max_ulps = judge(want, result, error)
+    verdict, differences, max_ulps_x, max_ulps_fvec = judge(case, want,
+                                                            result, error)
     found = Verdict(case=case.name, suite=case.suite, solver=solver,
                     verdict=verdict, differences=differences,
-                    max_ulps_x=max_ulps)
+                    max_ulps_x=max_ulps_x, max_ulps_fvec=max_ulps_fvec)
     if reference_run.result is not want and not _same_result(
             reference_run.result, want):
         found.note = ("pyminpack itself does not reproduce this reference "
