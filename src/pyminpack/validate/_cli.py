@@ -11,8 +11,9 @@ import time
 from .._version import __version__
 from ..testing import minpack1_cases, nist_cases
 from ..testing._minpack1 import raw_reference
-from ._files import (ResultsFileError, cases_document, parse_results,
-                     reference_results_document, report_document)
+from ._files import (cases_document, reference_results_document,
+                     report_document)
+from ._results_file import ResultsFileError, read_results
 from ._validate import References, compare_results, validate_target
 from ._verdict import EXACT, SAME, SAME_MAX_ULPS
 
@@ -197,13 +198,13 @@ def main(argv=None, out=None, references=None):
     results = None
     if options.compare is not None:
         try:
-            document = json.loads(options.compare.read_text())
-            parsed = parse_results(document, {c.name: c for c in cases})
-        except (OSError, json.JSONDecodeError, ResultsFileError) as error:
+            target, parsed = read_results(options.compare,
+                                          {c.name: c for c in cases})
+        except ResultsFileError as error:
             print(f"pyminpack.validate: {options.compare}: {error}",
                   file=sys.stderr)
             return 2
-        target = str(document.get("target") or options.compare)
+        target = target or str(options.compare)
         verdicts = compare_results(parsed, cases, references)
         title = f"pyminpack.validate {__version__}: {target} " \
                 f"({options.compare}) against the original Fortran MINPACK"

@@ -1,5 +1,6 @@
-"""The validator's JSON files: the exported cases, a port's results, the
-report.  README.md ("Validating another MINPACK") documents the schemas.
+"""The JSON files the validator writes: the exported cases, the
+reference's results, the report (``_results_file`` reads a port's).
+README.md ("Validating another MINPACK") documents the schemas.
 
 Doubles are written as ``float.hex`` strings ("0x1.8p+1"; C99's ``%a``
 prints and ``strtod`` reads them), which are exact.  Results files may
@@ -7,22 +8,16 @@ give them as hex strings or as JSON numbers (exact when printed with 17
 significant digits, ``%.17g``).
 """
 
-import json
 from typing import Any
 
 import numpy as np
 
-from ..testing import Case, Result, enorm
+from ..testing import Case, Result
 from ._verdict import SAME_MAX_ULPS
 
 CASES_SCHEMA = "pyminpack.validate/cases-1"
 RESULTS_SCHEMA = "pyminpack.validate/results-1"
 REPORT_SCHEMA = "pyminpack.validate/report-1"
-
-
-class ResultsFileError(ValueError):
-    """A results file that does not follow the schema; the message names
-    the field (``results[3].x[1]``)."""
 
 
 def hexes(values):
@@ -96,94 +91,6 @@ def reference_results_document(cases, references):
             results.append(entry)
     return {"schema": RESULTS_SCHEMA, "target": "reference", "results":
             results}
-
-
-# --- reading a port's results ------------------------------------------------
-
-def _fail(where, problem):
-    raise ResultsFileError(f"{where}: {problem}")
-
-
-def _double(value, where):
-    if isinstance(value, bool):
-        _fail(where, f"expected a number or a float.hex string, not {value}")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float.fromhex(value) if "0x" in value.lower() \
-                else float(value)
-        except ValueError:
-            pass
-    _fail(where, f"expected a number or a float.hex string, not "
-                 f"{json.dumps(value)}")
-
-
-def _vector(entry, name, where, size=None):
-    if name not in entry:
-        _fail(where, f"missing field '{name}'")
-    values = entry[name]
-    if not isinstance(values, list):
-        _fail(f"{where}.{name}", "expected a list of doubles")
-    if size is not None and len(values) != size:
-        _fail(f"{where}.{name}", f"expected {size} values, found "
-                                 f"{len(values)}")
-    return np.array([_double(v, f"{where}.{name}[{k}]")
-                     for k, v in enumerate(values)], dtype=np.float64)
-
-
-def _integer(entry, name, where):
-    if name not in entry:
-        _fail(where, f"missing field '{name}'")
-    value = entry[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(f"{where}.{name}", f"expected an integer, not "
-                                 f"{json.dumps(value)}")
-    return value
-
-
-def parse_results(document, cases_by_name):
-    """{(case, solver): (Result, evaluations or None)} from a results
-    document, or ResultsFileError naming the first bad field."""
-    if not isinstance(document, dict):
-        _fail("(top level)", "expected a JSON object")
-    # A --json report carries its results in the same form.
-    if document.get("schema") not in (RESULTS_SCHEMA, REPORT_SCHEMA):
-        _fail("schema", f"expected \"{RESULTS_SCHEMA}\", found "
-                        f"{json.dumps(document.get('schema'))}")
-    entries = document.get("results")
-    if not isinstance(entries, list):
-        _fail("results", "missing, or not a list")
-    parsed = {}
-    for k, entry in enumerate(entries):
-        where = f"results[{k}]"
-        if not isinstance(entry, dict):
-            _fail(where, "expected an object")
-        name = entry.get("case")
-        if name not in cases_by_name:
-            _fail(f"{where}.case", f"unknown case {json.dumps(name)}")
-        solver = entry.get("solver")
-        if solver not in ("lmder", "lmdif"):
-            _fail(f"{where}.solver", f"expected \"lmder\" or \"lmdif\", not "
-                                     f"{json.dumps(solver)}")
-        if (name, solver) in parsed:
-            _fail(where, f"a second result for {name} {solver}")
-        case = cases_by_name[name]
-        njev = _integer(entry, "njev", where) if solver == "lmder" else None
-        fvec = _vector(entry, "fvec", where, case.m)
-        result = Result(info=_integer(entry, "info", where),
-                        nfev=_integer(entry, "nfev", where), njev=njev,
-                        x=_vector(entry, "x", where, case.n), fvec=fvec,
-                        fnorm=enorm(fvec))
-        points = None
-        if entry.get("evaluations") is not None:
-            if not isinstance(entry["evaluations"], list):
-                _fail(f"{where}.evaluations", "expected a list of points")
-            points = [_vector({"x": p}, "x", f"{where}.evaluations[{i}]",
-                              case.n)
-                      for i, p in enumerate(entry["evaluations"])]
-        parsed[(name, solver)] = (result, points)
-    return parsed
 
 
 # --- the report ----------------------------------------------------------------
