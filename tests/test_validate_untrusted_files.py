@@ -15,11 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pyminpack
 from pyminpack.testing import minpack1_cases
 from pyminpack.validate import References, main
 
 CASE = minpack1_cases()[0]
 REFERENCES = References()
+
+# An escape sequence (colour, clear screen), a bell, a carriage return that
+# would overwrite the line, a right-to-left override, the C1 CSI, DEL and a
+# lone surrogate (which a UTF-8 terminal cannot even be sent).
+NASTY = "\x1b[31mred\x1b[2J\x07\rover\u202eevil\x9b2J\x7f\ud800 ok"
+ESCAPED = "\\x1b[31mred\\x1b[2J\\x07\\rover\\u202eevil\\x9b2J\\x7f\\ud800 ok"
 
 
 def entry(solver):
@@ -189,7 +196,8 @@ JSON_VALUES = st.recursive(
     | st.integers(min_value=-10 ** 400, max_value=10 ** 400)
     | st.text(max_size=12)
     | st.sampled_from(["0x1p+99999", "0x1.8p1", "-0x0p0", "nan", "inf",
-                       "1e999", "lmder", "lmdif", CASE.name, "", "0x"]),
+                       "1e999", "lmder", "lmdif", CASE.name, "", "0x",
+                       NASTY]),
     lambda inner: st.lists(inner, max_size=4)
     | st.dictionaries(st.sampled_from(["case", "solver", "x", "fvec",
                                        "info", "nfev", "njev",
@@ -256,3 +264,60 @@ def test_any_bytes_are_judged_or_refused(data, tmp_path, capsys):
     path.write_bytes(text[:start] + middle + text[end:])
     status, out, err = run_compare(path, capsys)
     assert_clean_outcome(status, out, err, path)
+
+
+# --- what a file or a target says reaches the terminal escaped ---------------
+
+
+
+def assert_printable(text):
+    assert not [c for c in text if c != "\n" and unsafe(c)], repr(text)
+
+
+def test_a_files_target_is_printed_escaped(tmp_path, capsys):
+    document = valid_document()
+    document["target"] = NASTY
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document))
+    status, out, err = run_compare(path, capsys)
+    assert status == 1 and err == ""
+    assert_printable(out)
+    assert f"pyminpack.validate {pyminpack.__version__}: {ESCAPED} (" in out
+
+
+def test_a_files_name_is_printed_escaped(tmp_path, capsys):
+    path = tmp_path / "results\x1b[2J\r.json"
+    path.write_text(valid_text())
+    status, out, _ = run_compare(path, capsys)
+    assert status == 1
+    assert_printable(out)
+    assert "results\\x1b[2J\\r.json" in out
+    path.write_text("{")
+    status, _, err = run_compare(path, capsys)
+    assert status == 2
+    assert_printable(err)
+    assert err.startswith(f"pyminpack.validate: {tmp_path}/results\\x1b[2J"
+                          f"\\r.json: not JSON")
+
+
+def raising_leastsq(*args, **kwargs):
+    raise RuntimeError(NASTY)
+
+
+def test_a_targets_exception_is_printed_escaped(tmp_path, monkeypatch,
+                                                capsys):
+    module = tmp_path / "nasty_port.py"
+    module.write_text("from test_validate_untrusted_files import "
+                      "raising_leastsq\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = io.StringIO()
+    status = main(["nasty_port:raising_leastsq", "--suite", "minpack1"],
+                  out=out, references=REFERENCES)
+    assert status == 1
+    assert_printable(out.getvalue())
+    assert f"RuntimeError: {ESCAPED}" in out.getvalue()
+    # And a target named with control characters, that cannot be imported.
+    assert main(["nasty\x1b[2J:leastsq"], out=out) == 2
+    err = capsys.readouterr().err
+    assert_printable(err)
+    assert "cannot use nasty\\x1b[2J:leastsq" in err

@@ -7,6 +7,7 @@ import json
 import pathlib
 import sys
 import time
+import unicodedata
 
 from .._version import __version__
 from ..testing import minpack1_cases, nist_cases
@@ -61,6 +62,35 @@ def _parser():
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="a line for every run, EXACT ones too")
     return parser
+
+
+# Unicode's control, format (bidi overrides, zero-width), surrogate and
+# line/paragraph separator characters: what moves a terminal's cursor,
+# rewrites a line or reorders it, or cannot be encoded.
+_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def printable(text):
+    """``text`` with its unprintable characters escaped as Python writes
+    them in a string literal (``\\x1b``, ``\\u202e``): a results file's
+    target, a target's exception or a path are not trusted with the
+    terminal."""
+    return "".join(_escaped(c) if unicodedata.category(c) in _UNPRINTABLE
+                   else c for c in text)
+
+
+def _escaped(char):
+    code = ord(char)
+    if char in "\t\n\r":
+        return repr(char)[1:-1]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _say(text, out):
+    """Print one line of the report, escaped (``printable``)."""
+    print(printable(text), file=out)
 
 
 def _selected_cases(suite):
@@ -118,14 +148,14 @@ def _summary(verdicts, allow_ulps):
 
 def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
                   out):
-    print(title, file=out)
-    print(f"  reference: {_about_reference()}", file=out)
-    print(f"  EXACT: info, nfev, njev, x and fvec bit-identical to the "
-          f"reference.  SAME: same info, nfev and njev, x within "
-          f"{SAME_MAX_ULPS} ulps, fvec the residuals at x within "
-          f"{SAME_MAX_ULPS} ulps of their scale.  DIFF: anything else.",
-          file=out)
-    print("", file=out)
+    _say(title, out)
+    _say(f"  reference: {_about_reference()}", out)
+    _say(f"  EXACT: info, nfev, njev, x and fvec bit-identical to the "
+         f"reference.  SAME: same info, nfev and njev, x within "
+         f"{SAME_MAX_ULPS} ulps, fvec the residuals at x within "
+         f"{SAME_MAX_ULPS} ulps of their scale.  DIFF: anything else.",
+         out)
+    _say("", out)
     width = max((len(v.case) for v in verdicts), default=10)
     shown = 0
     for v in verdicts:
@@ -133,14 +163,14 @@ def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
             continue
         shown += 1
         detail = "; ".join(v.differences)
-        print(f"  {v.verdict:5s}  {v.suite:8s} {v.case:{width}s}  "
-              f"{v.solver}  {detail}".rstrip(), file=out)
+        _say(f"  {v.verdict:5s}  {v.suite:8s} {v.case:{width}s}  "
+             f"{v.solver}  {detail}".rstrip(), out)
         if v.departure is not None:
-            print(f"         {v.departure.describe()}", file=out)
+            _say(f"         {v.departure.describe()}", out)
         if v.note:
-            print(f"         note: {v.note}", file=out)
+            _say(f"         note: {v.note}", out)
     if shown:
-        print("", file=out)
+        _say("", out)
     for suite, solvers in summary["by_suite"].items():
         parts = []
         for solver in ("lmder", "lmdif"):
@@ -150,12 +180,12 @@ def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
                                   if c.get(k))
                 parts.append(f"{solver} {c.get(EXACT, 0)}/{c['runs']} EXACT"
                              + (f" ({extra})" if extra else ""))
-        print(f"  {SUITES[suite]:10s} " + "   ".join(parts), file=out)
+        _say(f"  {SUITES[suite]:10s} " + "   ".join(parts), out)
     verdict = "PASS" if summary["passed"] else "FAIL"
     allowed = f", SAME within {allow_ulps} ulps allowed" if allow_ulps else ""
-    print(f"  {summary['runs']} runs: {summary['EXACT']} EXACT, "
-          f"{summary['SAME']} SAME, {summary['DIFF']} DIFF in "
-          f"{seconds:.1f} s: {verdict}{allowed}", file=out)
+    _say(f"  {summary['runs']} runs: {summary['EXACT']} EXACT, "
+         f"{summary['SAME']} SAME, {summary['DIFF']} DIFF in "
+         f"{seconds:.1f} s: {verdict}{allowed}", out)
 
 
 def _export(directory, cases, references, out):
@@ -169,7 +199,7 @@ def _export(directory, cases, references, out):
             ("reference_results.json",
              reference_results_document(cases, references))):
         (directory / name).write_text(json.dumps(document, indent=1) + "\n")
-        print(f"wrote {directory / name}", file=out)
+        _say(f"wrote {directory / name}", out)
 
 
 def main(argv=None, out=None, references=None):
@@ -201,8 +231,8 @@ def main(argv=None, out=None, references=None):
             target, parsed = read_results(options.compare,
                                           {c.name: c for c in cases})
         except ResultsFileError as error:
-            print(f"pyminpack.validate: {options.compare}: {error}",
-                  file=sys.stderr)
+            _say(f"pyminpack.validate: {options.compare}: {error}",
+                 sys.stderr)
             return 2
         target = target or str(options.compare)
         verdicts = compare_results(parsed, cases, references)
@@ -212,8 +242,8 @@ def main(argv=None, out=None, references=None):
         try:
             function = load_target(options.target)
         except (ImportError, AttributeError, ValueError) as error:
-            print(f"pyminpack.validate: cannot use {options.target}: "
-                  f"{error}", file=sys.stderr)
+            _say(f"pyminpack.validate: cannot use {options.target}: "
+                 f"{error}", sys.stderr)
             return 2
         target = options.target
         verdicts, results = validate_target(function, cases, references)
@@ -228,5 +258,5 @@ def main(argv=None, out=None, references=None):
         document = report_document(target, verdicts, results, summary,
                                    options.allow, _about_reference())
         options.json.write_text(json.dumps(document, indent=1) + "\n")
-        print(f"  report written to {options.json}", file=out)
+        _say(f"  report written to {options.json}", out)
     return 0 if summary["passed"] else 1
