@@ -76,3 +76,51 @@ def test_a_wrong_shape_is_a_type_error():
         check_jacobian(case.residuals, lambda x: case.jacobian(x).T, case.x0)
     with pytest.raises(TypeError, match="Dfun must be callable"):
         check_jacobian(case.residuals, None, case.x0)
+
+
+def refuses(*args):
+    raise AssertionError("called, though the input was refused")
+
+
+def test_an_empty_x0_is_refused_before_any_call():
+    with pytest.raises(ValueError, match="check_jacobian: x0 is empty"):
+        check_jacobian(refuses, refuses, [])
+    with pytest.raises(ValueError, match="check_jacobian: x0 is empty"):
+        check_jacobian(refuses, refuses, np.empty((3, 0)))
+
+
+def test_no_residuals_are_refused_before_dfun_is_called():
+    with pytest.raises(ValueError, match="check_jacobian: func returned no "
+                                         "residuals"):
+        check_jacobian(lambda x: np.empty(0), refuses, [1.0, 2.0])
+
+
+# CHKDER's err for one parameter at x0 = 1 and residuals f at x0, fp at
+# xp = 1 + eps (eps = sqrt(epsmch)): with J the Jacobian there,
+#   temp = eps * |(fp - f)/eps - J| / (|f| + |fp|)
+#   err  = (log10(temp) - log10(eps)) / log10(eps)
+# so err = 0.5 where temp = eps**1.5.  With f = 1, fp = 1 + 2**-40 (far
+# enough apart for CHKDER to compare them) and J near (fp - f)/eps + temp's
+# target, consecutive doubles J step temp by about one part in 10**16, and
+# err takes every value it can near 0.5: 0.5 itself and its neighbours.
+_EPS = np.sqrt(2.22044604926e-16)  # dpmpar(1)'s epsmch
+_F, _FP = 1.0, 1.0 + 2.0 ** -40
+_J0 = (_FP - _F) / _EPS + np.sqrt(_EPS) * (abs(_F) + abs(_FP))
+_J = _J0 + np.arange(-200, 201) * np.spacing(_J0)
+
+
+def test_suspect_is_err_below_one_half_exactly():
+    check = check_jacobian(
+        lambda x: np.full(_J.size, _F if x[0] == 1.0 else _FP),
+        lambda x: _J[:, None], [1.0])
+    err = check.err
+    below, above = err[err < 0.5].max(), err[err > 0.5].min()
+    # Every value CHKDER can give near 0.5 is there: 0.5 itself, and its
+    # neighbours a rounding step away on each side.
+    assert (err == 0.5).sum() >= 1
+    assert 0.5 - below < 1e-15 and above - 0.5 < 1e-15
+    assert check.suspect.tolist() == np.flatnonzero(err < 0.5).tolist()
+    suspect = set(check.suspect.tolist())
+    assert suspect.isdisjoint(np.flatnonzero(err == 0.5).tolist())
+    assert suspect.isdisjoint(np.flatnonzero(err == above).tolist())
+    assert suspect >= set(np.flatnonzero(err == below).tolist())

@@ -71,7 +71,8 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     ------
     TypeError, ValueError
         `func` or `Dfun` not callable, or output of the wrong type or
-        shape (the same checks as :func:`pyminpack.leastsq`'s).
+        shape (the same checks as :func:`pyminpack.leastsq`'s); an empty
+        `x0` (before any call) or no residuals (before `Dfun` is called).
 
     Notes
     -----
@@ -103,8 +104,14 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     args = _args_tuple(args)
     x = _as_float64_vector(x0, "x0")
     n = x.size
+    if n == 0:
+        raise ValueError("check_jacobian: x0 is empty; CHKDER needs at "
+                         "least one parameter")
     fvec, _ = _minpack.residual_vector(func(x.copy(), *args), func)
     m = fvec.size
+    if m == 0:
+        raise ValueError("check_jacobian: func returned no residuals at x0; "
+                         "CHKDER needs at least one")
     jacobian = _column_major_jacobian(Dfun(x.copy(), *args), m, n,
                                       col_deriv, Dfun)
     xp = _minpack.chkder_point(x)
