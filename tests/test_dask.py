@@ -18,6 +18,8 @@ from numba import carray
 
 import pyminpack
 import pyminpack.dask as pmd
+from pyminpack.dask._chunks import (CHUNKS_PER_THREAD, MAX_CHUNK_BYTES,
+                                    MIN_FITS, auto_fits_per_chunk)
 from pyminpack.compiled import from_numba
 
 M = 30
@@ -328,6 +330,75 @@ def test_all_nan_rows_are_fits_that_fail_as_locally(client):
     start = int(re.search(r"counts from (\d+)$", e.value.__notes__[-1])[1])
     fit = int(re.search(r"of fit (\d+) is not", str(e.value))[1])
     assert start + fit in (3, 31, 59) and start % 16 == 0
+
+
+def test_a_failing_fits_number_is_its_number_in_the_whole_batch(client):
+    """The local batch numbers the fit within its chunk (5 of the chunk
+    32..47); the error a computation raises names it as in the whole
+    batch, in its .fit and its notes."""
+    rows = ROWS[:48].copy()
+    rows[37, M:] = np.nan
+    with pytest.raises(ValueError, match="must be finite") as caught:
+        pmd.leastsq_batch(RESIDUALS, X0, data=rows, m=M, fits_per_chunk=16)
+    assert caught.value.fit == 37
+    assert caught.value.__notes__[-1].startswith(
+        "in the chunk of fits 32 to 47 of 48 (pyminpack.dask)")
+
+
+@pytest.mark.parametrize("lazy", ["x0", "data", "diag"])
+def test_irregular_dask_chunks_beside_numpy_per_fit_inputs(client, lazy):
+    """One per-fit input is a dask array in uneven chunks, the others
+    numpy: those are cut as it is, fit k still gets row k of each."""
+    chunks = (5, 1, 11, 7)
+    starts = np.tile(X0, (24, 1)) + np.arange(24)[:, None] / 48
+    diag = 1.0 + np.arange(72.0).reshape(24, 3) / 72
+    inputs = {"x0": starts, "data": ROWS[:24], "diag": diag}
+    inputs[lazy] = da.from_array(inputs[lazy],
+                                 chunks=(chunks, inputs[lazy].shape[1]))
+    got = pmd.leastsq_batch(RESIDUALS, inputs["x0"], data=inputs["data"],
+                            diag=inputs["diag"], m=M, full_output=True)
+    assert got.x.chunks == (chunks, (3,))
+    assert_same(got.compute(), pyminpack.leastsq_batch(
+        RESIDUALS, starts, data=ROWS[:24], diag=diag, m=M, full_output=True))
+
+
+def test_the_automatic_chunks_have_at_least_the_floor(client):
+    """600 fits of a plain Python func on the cluster's 2 threads: 4
+    chunks per thread would be 75 fits each, below the floor of 500 (about
+    0.1 s of work), so the chunks are 500 and 100.  An exception at fit 0
+    shows the chunk it ran in."""
+    assert MIN_FITS["python"] == 500 and CHUNKS_PER_THREAD * 2 * 75 == 600
+    y = np.ascontiguousarray(ROWS[:, M:])
+    with pytest.raises(RuntimeError, match="fit 0") as caught:
+        pmd.leastsq_batch(raises_at_fit_0, X0, data=y)
+    assert "in the chunk of fits 0 to 499 of 600 (pyminpack.dask)" in \
+        caught.value.__notes__
+
+
+def raises_at_fit_0(x, y):
+    if y[0] == ROWS[0, M]:
+        raise RuntimeError("fit 0")
+    return x[0] * np.exp(-x[1] * T) + x[2] - y
+
+
+@pytest.mark.parametrize("count, threads, kind, expected", [
+    (3_992, 2, "python", 500),     # 4 chunks per thread: 499, floored
+    (4_000, 2, "python", 500),     # exactly the floor
+    (4_008, 2, "python", 501),     # above it
+    (79_984, 4, "compiled", 5_000),
+    (80_016, 4, "vectorized", 5_001),
+    (300, 2, "python", 300),       # fewer fits than the floor: one chunk
+    (0, 2, "python", 1),
+])
+def test_the_automatic_chunk_size_floor(count, threads, kind, expected):
+    assert auto_fits_per_chunk(count, 100, kind, threads) == expected
+
+
+def test_the_chunk_byte_cap_wins_over_the_floor():
+    bytes_per_fit = MAX_CHUNK_BYTES // 100
+    assert auto_fits_per_chunk(100_000, bytes_per_fit, "python", 2) == 100
+    assert auto_fits_per_chunk(100_000, MAX_CHUNK_BYTES * 2, "compiled",
+                               2) == 1
 
 
 def raises_at_fit_33(x, y):
