@@ -85,7 +85,7 @@ def judge(case: Case, reference: Result, target: Optional[Result],
 
     SAME needs the reference's counts, every x within SAME_MAX_ULPS ulps
     of the reference's, and fvec the residuals at the target's own x, each
-    within SAME_MAX_ULPS ulps of the residuals' scale (``residual_scale``).
+    within SAME_MAX_ULPS ulps of the residuals' scale (``_residual_scale``).
     fvec is not held to the reference's fvec in ulps: where residuals
     cancel to near zero (zero-residual problems, NIST's data), a rounding
     of x moves them by millions of their own ulps.
@@ -129,7 +129,7 @@ def judge(case: Case, reference: Result, target: Optional[Result],
     return SAME, differences, max_ulps, fvec_ulps
 
 
-def residual_scale(case: Case, reference: Result):
+def _residual_scale(case: Case, reference: Result):
     """The size of the case's residuals: the largest ``|fvec_i|`` at x0 or
     in the reference's result."""
     fvec0 = case.fvec0 if case.fvec0 is not None else case.residuals(
@@ -149,17 +149,17 @@ def _fvec_against_residuals_at_x(case, reference, target):
     except Exception as error:  # x is the target's, anything may happen
         return None, (f"fvec cannot be checked: the residuals at x raise "
                       f"{type(error).__name__}: {error}")
-    scale = residual_scale(case, reference)
+    scale = _residual_scale(case, reference)
     distance, index = largest_ulps_of(scale, residuals, target.fvec)
     if distance == 0:
         return 0, None
     if distance is None:
         return None, (f"fvec is not the residuals at x: fvec[{index}] is "
-                      f"{target.fvec[index]!r}, the residual "
-                      f"{residuals[index]!r}")
+                      f"{float(target.fvec[index])!r}, the residual "
+                      f"{float(residuals[index])!r}")
     return distance, (f"fvec is not the residuals at x: fvec[{index}] is "
-                      f"{_ulps_text(distance)} of the residuals' scale "
-                      f"{scale:.3g} away")
+                      f"{_ulps_text(distance)} away (ulps of the residuals' "
+                      f"scale, {scale:.3g})")
 
 
 def departure(reference_points, target_points, iteration_starts):
