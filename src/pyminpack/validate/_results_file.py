@@ -149,13 +149,10 @@ def _integer(entry, name, where):
     return int(text)
 
 
-def _choice(entry, name, where, choices):
-    """A string field that must be one of ``choices`` (a dict or tuple)."""
+def _string(entry, name, where):
     value = entry.get(name)
     if not isinstance(value, str):
         _fail(f"{where}.{name}", f"expected a string, not {_shown(value)}")
-    if value not in choices:
-        return None
     return value
 
 
@@ -175,13 +172,13 @@ def parse_results(document, cases_by_name):
         where = f"results[{k}]"
         if not isinstance(entry, dict):
             _fail(where, f"expected an object, not {_shown(entry)}")
-        name = _choice(entry, "case", where, cases_by_name)
-        if name is None:
-            _fail(f"{where}.case", f"unknown case {_shown(entry['case'])}")
-        solver = _choice(entry, "solver", where, ("lmder", "lmdif"))
-        if solver is None:
+        name = _string(entry, "case", where)
+        if name not in cases_by_name:
+            _fail(f"{where}.case", f"unknown case {_shown(name)}")
+        solver = _string(entry, "solver", where)
+        if solver not in ("lmder", "lmdif"):
             _fail(f"{where}.solver", f"expected \"lmder\" or \"lmdif\", not "
-                                     f"{_shown(entry['solver'])}")
+                                     f"{_shown(solver)}")
         if (name, solver) in parsed:
             _fail(where, f"a second result for {name} {solver}")
         case = cases_by_name[name]
