@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 import pyminpack
-from pyminpack.testing import all_cases, minpack1_cases
-from pyminpack.validate import References, main, validate_target
-from pyminpack.testing import Case, Result
-from pyminpack.validate import SAME_MAX_ULPS, Verdict
+from pyminpack.testing import Case, Result, all_cases, minpack1_cases
+from pyminpack.validate import (SAME_MAX_ULPS, References, Verdict, main,
+                                validate_target)
 from pyminpack.validate._ulps import ulps
 from pyminpack.validate._verdict import judge
 
