@@ -124,3 +124,47 @@ def test_suspect_is_err_below_one_half_exactly():
     assert suspect.isdisjoint(np.flatnonzero(err == 0.5).tolist())
     assert suspect.isdisjoint(np.flatnonzero(err == above).tolist())
     assert suspect >= set(np.flatnonzero(err == below).tolist())
+
+
+def test_a_nonfinite_x0_is_refused_before_any_call():
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match=r"check_jacobian: x0 must be "
+                                             r"finite, but entry 1 is"):
+            check_jacobian(refuses, refuses, [1.0, bad])
+
+
+_T = np.linspace(0.0, 1.0, 4)
+
+
+def _model(p):
+    return p[0] * np.exp(p[1] * _T)
+
+
+def _gradients(p):
+    e = np.exp(p[1] * _T)
+    return np.column_stack([e, p[0] * _T * e])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_residual_whose_numbers_are_not_finite_is_suspect(bad):
+    """CHKDER's arithmetic on a NaN gradient, or an infinite residual at
+    the nearby point, gives err = 1, 'correct': such a residual is err 0,
+    suspect, and the others are judged as before."""
+    def jacobian(p):
+        j = _gradients(p)
+        j[1, 1] = bad
+        return j
+
+    def model(p):
+        f = _model(p)
+        if p[0] != 1.0:  # at the nearby point only
+            f[2] = bad
+        return f
+    good = check_jacobian(_model, _gradients, [1.0, 0.5])
+    assert good.suspect.size == 0 and np.all(good.err > 0.5)
+    check = check_jacobian(_model, jacobian, [1.0, 0.5])
+    assert check.err[1] == 0.0 and check.suspect.tolist() == [1]
+    np.testing.assert_array_equal(check.err[[0, 2, 3]], good.err[[0, 2, 3]])
+    check = check_jacobian(model, _gradients, [1.0, 0.5])
+    assert check.err[2] == 0.0 and check.suspect.tolist() == [2]
+    np.testing.assert_array_equal(check.err[[0, 1, 3]], good.err[[0, 1, 3]])

@@ -22,7 +22,8 @@ class JacobianCheck(NamedTuple):
     err : ndarray
         MINPACK's measure per residual, shape ``(m,)``, in [0, 1]: 1 means
         row ``i`` of the Jacobian (the gradient of residual ``i``) agrees
-        with ``func``, 0 that it does not.
+        with ``func``, 0 that it does not (or that it, or residual ``i``,
+        is not finite).
     suspect : ndarray
         The indices ``i`` with ``err[i] < 0.5``, the rows that look wrong
         (int, ascending; empty when all look right).
@@ -64,15 +65,17 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     -------
     JacobianCheck
         ``err`` (shape ``(m,)``, MINPACK's measure in [0, 1]; 1: gradient
-        ``i`` is correct, 0: it is wrong, values in between less certain)
-        and ``suspect``, the residual indices with ``err < 0.5``.
+        ``i`` is correct, 0: it is wrong, values in between less certain;
+        0 where residual ``i`` at ``x0`` or ``xp``, or its gradient, is not
+        finite) and ``suspect``, the residual indices with ``err < 0.5``.
 
     Raises
     ------
     TypeError, ValueError
         `func` or `Dfun` not callable, or output of the wrong type or
         shape (the same checks as :func:`pyminpack.leastsq`'s); an empty
-        `x0` (before any call) or no residuals (before `Dfun` is called).
+        or non-finite `x0` (before any call) or no residuals (before
+        `Dfun` is called).
 
     Notes
     -----
@@ -107,6 +110,10 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     if n == 0:
         raise ValueError("check_jacobian: x0 is empty; CHKDER needs at "
                          "least one parameter")
+    index = _minpack.first_nonfinite(x)
+    if index >= 0:
+        raise ValueError(f"check_jacobian: x0 must be finite, but entry "
+                         f"{index} is {x[index]}")
     fvec, _ = _minpack.residual_vector(func(x.copy(), *args), func)
     m = fvec.size
     if m == 0:
@@ -120,6 +127,12 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
         raise ValueError(f"check_jacobian: func returned {m} residuals at "
                          f"x0 but {fvecp.size} at the nearby point")
     err = _minpack.chkder_err(x, fvec, jacobian, fvecp)
+    # CHKDER cannot judge a residual whose value (at x0 or xp) or gradient
+    # is not finite, and its arithmetic may call it correct (a NaN fails
+    # every comparison, which leaves err = 1): it is suspect.
+    judged = (np.isfinite(fvec) & np.isfinite(fvecp)
+              & np.isfinite(jacobian).all(axis=0))
+    err[~judged] = 0.0
     return JacobianCheck(err=err, suspect=np.flatnonzero(err < _SUSPECT_BELOW))
 
 
