@@ -92,7 +92,8 @@ def validate_target(target, cases, references=None):
 
 
 def compare_results(results, cases, references=None):
-    """Judge the results a foreign port wrote (see _files.read_results).
+    """Judge the results a foreign port wrote (``_results_file`` reads
+    them).
 
     ``results`` maps (case name, solver) to (Result, evaluations or None).
     A selected case missing from ``results`` is DIFF ("not in the file").
