@@ -71,6 +71,6 @@ def test_public_names():
     assert pyminpack.__all__ == [
         "leastsq", "leastsq_batch", "BatchResult", "curve_fit",
         "curve_fit_batch", "OptimizeWarning", "check_jacobian",
-        "JacobianCheck", "__version__"]
+        "JacobianCheck", "fsolve", "__version__"]
     assert isinstance(pyminpack.__version__, str)
     assert pyminpack.__version__.count(".") >= 2

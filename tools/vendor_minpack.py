@@ -27,18 +27,28 @@ UPSTREAM_VERSION = "19961126+dfsg1"
 MIRROR = "http://deb.debian.org/debian"
 SUITE = "bookworm"
 
-# The double-precision files lmdif and lmder need, and chkder (the
-# Jacobian check behind pyminpack.check_jacobian); nothing else.
+# The double-precision files lmdif, lmder and lmstr need, hybrd and hybrj
+# (behind pyminpack.fsolve), and chkder (the Jacobian check behind
+# pyminpack.check_jacobian); nothing else.
 FILES = (
     "chkder.f",
+    "dogleg.f",
     "dpmpar.f",
     "enorm.f",
+    "fdjac1.f",
     "fdjac2.f",
+    "hybrd.f",
+    "hybrj.f",
     "lmder.f",
     "lmdif.f",
     "lmpar.f",
+    "lmstr.f",
+    "qform.f",
     "qrfac.f",
     "qrsolv.f",
+    "r1mpyq.f",
+    "r1updt.f",
+    "rwupdt.f",
 )
 
 VENDOR_DIR = pathlib.Path(__file__).resolve().parent.parent / "minpack"

@@ -117,6 +117,13 @@ call_at(pm_fit *fit, PyObject *callable, const double *x)
     return result;
 }
 
+/* The names errors use: leastsq's unless the fit says otherwise. */
+static const pm_names *
+fit_names(const pm_fit *fit)
+{
+    return fit->names != NULL ? fit->names : &pm_leastsq_names;
+}
+
 static int
 evaluate_residuals(pm_fit *fit, const double *x, double *fvec)
 {
@@ -130,7 +137,8 @@ evaluate_residuals(pm_fit *fit, const double *x, double *fvec)
     if (output == NULL) {
         return -1;
     }
-    int status = pm_copy_residuals(output, fit->func, fit->m, fvec);
+    int status = pm_copy_residuals_as(output, fit->func, fit_names(fit),
+                                      fit->m, fvec);
     Py_DECREF(output);
     return status;
 }
@@ -142,8 +150,8 @@ evaluate_jacobian(pm_fit *fit, const double *x, double *fjac)
     if (output == NULL) {
         return -1;
     }
-    int status = pm_copy_jacobian(output, fit->jac, fit->m, fit->n,
-                                  fit->col_deriv, fjac);
+    int status = pm_copy_jacobian_as(output, fit->jac, fit_names(fit),
+                                     fit->m, fit->n, fit->col_deriv, fjac);
     Py_DECREF(output);
     return status;
 }
@@ -249,5 +257,41 @@ pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
         *iflag = -1;
     }
     fit->jacobian_done = *iflag == 2;
+    leave_python(fit);
+}
+
+/*
+ * hybrd and hybrj (fsolve): the same fit with m = n, and FCN without m.
+ * nprint = 0, so IFLAG is never 0; fdjac1's difference calls come with
+ * IFLAG = 2 from hybrd, and hybrj's IFLAG = 2 asks for the Jacobian.
+ */
+void
+pm_hybrd_fcn(const int *n, const double *x, double *fvec, int *iflag)
+{
+    (void)n;
+    if (*iflag <= 0) {
+        return;
+    }
+    pm_fit *fit = enter_python();
+    if (evaluate_residuals(fit, x, fvec) < 0) {
+        *iflag = -1;
+    }
+    leave_python(fit);
+}
+
+void
+pm_hybrj_fcn(const int *n, const double *x, double *fvec, double *fjac,
+             const int *ldfjac, int *iflag)
+{
+    (void)n, (void)ldfjac;  /* ldfjac == n: hybrd.c allocates fjac */
+    if (*iflag <= 0) {
+        return;
+    }
+    pm_fit *fit = enter_python();
+    int status = *iflag == 1 ? evaluate_residuals(fit, x, fvec)
+                             : evaluate_jacobian(fit, x, fjac);
+    if (status < 0) {
+        *iflag = -1;
+    }
     leave_python(fit);
 }

@@ -19,6 +19,7 @@
 #ifndef PYMINPACK_CALLBACK_H
 #define PYMINPACK_CALLBACK_H
 
+#include "convert.h"
 #include "numpy_api.h"
 
 typedef struct pm_fit {
@@ -50,6 +51,8 @@ typedef struct pm_fit {
      */
     PyObject *callback;
     int jacobian_done;
+    /* The public function, for error messages; NULL for leastsq. */
+    const pm_names *names;
 } pm_fit;
 
 /*
@@ -82,5 +85,10 @@ void pm_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
                   int *iflag);
 void pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
                   double *fjac, const int *ldfjac, int *iflag);
+
+/* The FCN arguments for hybrd_ and hybrj_ (fsolve; m == n). */
+void pm_hybrd_fcn(const int *n, const double *x, double *fvec, int *iflag);
+void pm_hybrj_fcn(const int *n, const double *x, double *fvec, double *fjac,
+                  const int *ldfjac, int *iflag);
 
 #endif /* PYMINPACK_CALLBACK_H */

@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+const pm_names pm_leastsq_names = {"leastsq", "Dfun", "residuals"};
+const pm_names pm_fsolve_names = {"fsolve", "fprime", "values"};
+
 /*
  * " 'name'" for a callable with a string __name__, else "".  Only for error
  * messages: a callable without __name__ (AttributeError) or with a name
@@ -59,7 +62,8 @@ raise_from_current(PyObject *exc_type, PyObject *message)
  * ours to rename and propagates unchanged.
  */
 static void
-explain_conversion_failure(PyObject *callable, const char *role)
+explain_conversion_failure(PyObject *callable, const char *who,
+                           const char *role)
 {
     PyObject *exc_type;
     if (PyErr_ExceptionMatches(PyExc_TypeError)) {
@@ -88,8 +92,8 @@ explain_conversion_failure(PyObject *callable, const char *role)
     }
     pm_restore_exception(numpy_error);
     PyObject *message = PyUnicode_FromFormat(
-            "leastsq: the output of %s%U cannot be converted to an array "
-            "of float64 (see the cause above)", role, name);
+            "%s: the output of %s%U cannot be converted to an array "
+            "of float64 (see the cause above)", who, role, name);
     Py_DECREF(name);
     if (message != NULL) {
         raise_from_current(exc_type, message);
@@ -141,13 +145,14 @@ check_before_copy(PyArrayObject *array)
  * every copy or ravel after it is numpy's alone.
  */
 static PyArrayObject *
-as_float64_array(PyObject *output, PyObject *callable, const char *role,
-                 int requirements, PyArray_Descr **source_dtype)
+as_float64_array(PyObject *output, PyObject *callable, const char *who,
+                 const char *role, int requirements,
+                 PyArray_Descr **source_dtype)
 {
     PyArrayObject *array = (PyArrayObject *)PyArray_FromAny(
             output, NULL, 0, 0, NPY_ARRAY_ENSUREARRAY, NULL);
     if (array == NULL) {
-        explain_conversion_failure(callable, role);
+        explain_conversion_failure(callable, who, role);
         return NULL;
     }
     PyArray_Descr *float64 = PyArray_DescrFromType(NPY_DOUBLE);
@@ -156,9 +161,9 @@ as_float64_array(PyObject *output, PyObject *callable, const char *role,
         PyObject *name = quoted_name(callable);
         if (name != NULL) {
             PyErr_Format(PyExc_TypeError,
-                         "leastsq: %s%U must return real numbers that convert "
+                         "%s: %s%U must return real numbers that convert "
                          "safely to float64; it returned %s of dtype %S",
-                         role, name, Py_TYPE(output)->tp_name,
+                         who, role, name, Py_TYPE(output)->tp_name,
                          (PyObject *)PyArray_DESCR(array));
             Py_DECREF(name);
         }
@@ -183,7 +188,8 @@ as_float64_array(PyObject *output, PyObject *callable, const char *role,
 PyArrayObject *
 pm_as_float64(PyObject *output, PyObject *callable, const char *role)
 {
-    PyArrayObject *array = as_float64_array(output, callable, role, 0, NULL);
+    PyArrayObject *array = as_float64_array(output, callable, "leastsq", role,
+                                            0, NULL);
     if (array != NULL && check_before_copy(array) < 0) {
         Py_CLEAR(array);
     }
@@ -206,6 +212,14 @@ PyArrayObject *
 pm_residual_array(PyObject *output, PyObject *func,
                   PyArray_Descr **source_dtype)
 {
+    return pm_residual_array_as(output, func, &pm_leastsq_names,
+                                source_dtype);
+}
+
+PyArrayObject *
+pm_residual_array_as(PyObject *output, PyObject *func, const pm_names *names,
+                     PyArray_Descr **source_dtype)
+{
     if (source_dtype != NULL) {
         *source_dtype = NULL;
     }
@@ -216,7 +230,7 @@ pm_residual_array(PyObject *output, PyObject *func,
         }
         return (PyArrayObject *)Py_NewRef(output);
     }
-    PyArrayObject *array = as_float64_array(output, func, "func",
+    PyArrayObject *array = as_float64_array(output, func, names->who, "func",
                                             NPY_ARRAY_C_CONTIGUOUS,
                                             source_dtype);
     if (array == NULL) {
@@ -243,8 +257,9 @@ pm_residual_array(PyObject *output, PyObject *func,
             PyArray_NDIM(array), PyArray_DIMS(array));
     if (shape != NULL) {
         PyErr_Format(PyExc_ValueError,
-                     "leastsq: func%U must return a 1-D array of residuals; "
-                     "it returned an array of shape %S", name, shape);
+                     "%s: func%U must return a 1-D array of %s; "
+                     "it returned an array of shape %S", names->who, name,
+                     names->values, shape);
     }
     Py_XDECREF(name);
     Py_XDECREF(shape);
@@ -255,7 +270,14 @@ pm_residual_array(PyObject *output, PyObject *func,
 int
 pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m, double *fvec)
 {
-    PyArrayObject *array = pm_residual_array(output, func, NULL);
+    return pm_copy_residuals_as(output, func, &pm_leastsq_names, m, fvec);
+}
+
+int
+pm_copy_residuals_as(PyObject *output, PyObject *func, const pm_names *names,
+                     npy_intp m, double *fvec)
+{
+    PyArrayObject *array = pm_residual_array_as(output, func, names, NULL);
     if (array == NULL) {
         return -1;
     }
@@ -269,9 +291,10 @@ pm_copy_residuals(PyObject *output, PyObject *func, npy_intp m, double *fvec)
         PyObject *name = quoted_name(func);
         if (name != NULL) {
             PyErr_Format(PyExc_ValueError,
-                         "leastsq: func%U returned %zd residuals at this call "
+                         "%s: func%U returned %zd %s at this call "
                          "but %zd at x0; their number must not change",
-                         name, (Py_ssize_t)length, (Py_ssize_t)m);
+                         names->who, name, (Py_ssize_t)length, names->values,
+                         (Py_ssize_t)m);
             Py_DECREF(name);
         }
         Py_DECREF(array);
@@ -341,8 +364,8 @@ is_vector_of(PyArrayObject *array, npy_intp size, npy_intp *stride)
 }
 
 static void
-raise_jacobian_shape_error(PyObject *jac, PyArrayObject *array,
-                           npy_intp rows, npy_intp cols)
+raise_jacobian_shape_error(PyObject *jac, const pm_names *names,
+                           PyArrayObject *array, npy_intp rows, npy_intp cols)
 {
     /* scipy's text, word for word, including the missing space after '.' */
     PyObject *name = quoted_name(jac);
@@ -350,10 +373,10 @@ raise_jacobian_shape_error(PyObject *jac, PyArrayObject *array,
             PyArray_NDIM(array), PyArray_DIMS(array));
     if (shape != NULL) {
         PyErr_Format(PyExc_TypeError,
-                     "leastsq: there is a mismatch between the input and "
-                     "output shape of the 'Dfun' argument%U.Shape should be "
+                     "%s: there is a mismatch between the input and "
+                     "output shape of the '%s' argument%U.Shape should be "
                      "(%zd, %zd) but it is %S.",
-                     name, (Py_ssize_t)rows, (Py_ssize_t)cols, shape);
+                     names->who, names->jac, name, (Py_ssize_t)rows, (Py_ssize_t)cols, shape);
     }
     Py_XDECREF(name);
     Py_XDECREF(shape);
@@ -363,7 +386,16 @@ int
 pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
                  int col_deriv, double *fjac)
 {
-    PyArrayObject *array = as_float64_array(output, jac, "Dfun", 0, NULL);
+    return pm_copy_jacobian_as(output, jac, &pm_leastsq_names, m, n,
+                               col_deriv, fjac);
+}
+
+int
+pm_copy_jacobian_as(PyObject *output, PyObject *jac, const pm_names *names,
+                    npy_intp m, npy_intp n, int col_deriv, double *fjac)
+{
+    PyArrayObject *array = as_float64_array(output, jac, names->who,
+                                            names->jac, 0, NULL);
     if (array == NULL) {
         return -1;
     }
@@ -392,7 +424,7 @@ pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
         pm_copy_to_column_major(fjac, data, m * n, 1, stride, 0);
     }
     else {
-        raise_jacobian_shape_error(jac, array, rows, cols);
+        raise_jacobian_shape_error(jac, names, array, rows, cols);
         Py_DECREF(array);
         return -1;
     }

@@ -14,6 +14,17 @@
 #include "numpy_api.h"
 
 /*
+ * Who is asking, for error messages: the public function (`who`), what it
+ * calls the Jacobian callable (`jac`) and what func returns (`values`).
+ * The *_as functions take one; the others are leastsq's.
+ */
+typedef struct {
+    const char *who, *jac, *values;
+} pm_names;
+extern const pm_names pm_leastsq_names;  /* "leastsq", "Dfun", "residuals" */
+extern const pm_names pm_fsolve_names;   /* "fsolve", "fprime", "values" */
+
+/*
  * Convert func's output to a new reference to a 1-D, C-contiguous float64
  * ndarray of the base class (a 0-d result becomes length 1), and, when
  * source_dtype is not NULL, give it a new reference to the dtype of the
@@ -57,5 +68,14 @@ PyArrayObject *pm_as_float64(PyObject *output, PyObject *callable,
 void pm_copy_to_column_major(double *fjac, const char *src, npy_intp m,
                              npy_intp n, npy_intp row_stride,
                              npy_intp col_stride);
+
+PyArrayObject *pm_residual_array_as(PyObject *output, PyObject *func,
+                                    const pm_names *names,
+                                    PyArray_Descr **source_dtype);
+int pm_copy_residuals_as(PyObject *output, PyObject *func,
+                         const pm_names *names, npy_intp m, double *fvec);
+int pm_copy_jacobian_as(PyObject *output, PyObject *jac,
+                        const pm_names *names, npy_intp m, npy_intp n,
+                        int col_deriv, double *fjac);
 
 #endif /* PYMINPACK_CONVERT_H */

@@ -232,11 +232,15 @@ PyObject *
 pm_residual_vector(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *output, *func;
-    if (!PyArg_ParseTuple(args, "OO:residual_vector", &output, &func)) {
+    int for_fsolve = 0;
+    if (!PyArg_ParseTuple(args, "OO|p:residual_vector", &output, &func,
+                          &for_fsolve)) {
         return NULL;
     }
     PyArray_Descr *source_dtype;
-    PyArrayObject *vector = pm_residual_array(output, func, &source_dtype);
+    PyArrayObject *vector = pm_residual_array_as(
+            output, func, for_fsolve ? &pm_fsolve_names : &pm_leastsq_names,
+            &source_dtype);
     if (vector == NULL) {
         return NULL;
     }

@@ -42,6 +42,57 @@ void lmder_(minpack_lmder_fcn *fcn, const int *m, const int *n, double *x,
             const int *nprint, int *info, int *nfev, int *njev, int *ipvt,
             double *qtf, double *wa1, double *wa2, double *wa3, double *wa4);
 
+/* FCN for HYBRD: compute fvec(1..n) at x(1..n); set *iflag < 0 to stop. */
+typedef void minpack_hybrd_fcn(const int *n, const double *x, double *fvec,
+                               int *iflag);
+
+/*
+ * FCN for HYBRJ: with *iflag == 1 compute fvec at x, with *iflag == 2
+ * compute fjac(ldfjac, n) at x; *iflag < 0 stops.
+ */
+typedef void minpack_hybrj_fcn(const int *n, const double *x, double *fvec,
+                               double *fjac, const int *ldfjac, int *iflag);
+
+/*
+ * FCN for LMSTR: with *iflag == 1 compute fvec(1..m) at x, with
+ * *iflag == i >= 2 compute row i - 1 of the Jacobian into fjrow(1..n);
+ * *iflag < 0 stops.
+ */
+typedef void minpack_lmstr_fcn(const int *m, const int *n, const double *x,
+                               double *fvec, double *fjrow, int *iflag);
+
+/*
+ * HYBRD and HYBRJ, Powell's hybrid method for n equations in n unknowns.
+ * fjac(ldfjac, n) returns the orthogonal Q, r(lr) with lr = n(n+1)/2 the
+ * upper triangle of R by rows, qtf = Q^T fvec.  ml, mu: the band of the
+ * Jacobian for HYBRD's differences (n - 1 each for a full one).
+ */
+void hybrd_(minpack_hybrd_fcn *fcn, const int *n, double *x, double *fvec,
+            const double *xtol, const int *maxfev, const int *ml,
+            const int *mu, const double *epsfcn, double *diag,
+            const int *mode, const double *factor, const int *nprint,
+            int *info, int *nfev, double *fjac, const int *ldfjac, double *r,
+            const int *lr, double *qtf, double *wa1, double *wa2,
+            double *wa3, double *wa4);
+
+void hybrj_(minpack_hybrj_fcn *fcn, const int *n, double *x, double *fvec,
+            double *fjac, const int *ldfjac, const double *xtol,
+            const int *maxfev, double *diag, const int *mode,
+            const double *factor, const int *nprint, int *info, int *nfev,
+            int *njev, double *r, const int *lr, double *qtf, double *wa1,
+            double *wa2, double *wa3, double *wa4);
+
+/*
+ * LMSTR: lmder's problem with the Jacobian one row at a time; fjac is
+ * only n x n (ldfjac >= n): R, built by Givens rotations (rwupdt).
+ */
+void lmstr_(minpack_lmstr_fcn *fcn, const int *m, const int *n, double *x,
+            double *fvec, double *fjac, const int *ldfjac, const double *ftol,
+            const double *xtol, const double *gtol, const int *maxfev,
+            double *diag, const int *mode, const double *factor,
+            const int *nprint, int *info, int *nfev, int *njev, int *ipvt,
+            double *qtf, double *wa1, double *wa2, double *wa3, double *wa4);
+
 /*
  * CHKDER: with *mode == 1 set xp(1..n) to a point near x; with *mode == 2
  * compare fjac (the Jacobian at x) with fvec (at x) and fvecp (at xp) and

@@ -10,6 +10,7 @@
 #include "batch.h"
 #include "chkder.h"
 #include "clock.h"
+#include "hybrd.h"
 #include "lm.h"
 #include "vectorized.h"
 #include "minpack.h"
@@ -32,6 +33,20 @@ PyDoc_STRVAR(lmder_doc,
 "Run MINPACK's LMDER (Jacobian from Dfun), as lmdif does.  Returns\n"
 "(x, fvec, fjac, ipvt, qtf, nfev, njev, info).");
 
+PyDoc_STRVAR(hybrd_doc,
+"hybrd(func, x0, args, fvec0, xtol, maxfev, ml, mu, epsfcn, factor, diag)\n"
+"--\n\n"
+"Run MINPACK's HYBRD (forward-difference Jacobian, band ml, mu).  fvec0 is\n"
+"func(x0), handed to HYBRD's first request.  Arguments must already be\n"
+"validated (pyminpack.fsolve does it).  Returns\n"
+"(x, fvec, fjac, r, qtf, nfev, info).");
+
+PyDoc_STRVAR(hybrj_doc,
+"hybrj(func, fprime, x0, args, fvec0, col_deriv, xtol, maxfev, factor, diag)\n"
+"--\n\n"
+"Run MINPACK's HYBRJ (Jacobian from fprime), as hybrd does.  Returns\n"
+"(x, fvec, fjac, r, qtf, nfev, njev, info).");
+
 PyDoc_STRVAR(chkder_point_doc,
 "chkder_point(x)\n"
 "--\n\n"
@@ -45,10 +60,10 @@ PyDoc_STRVAR(chkder_err_doc,
 "layout.  Private: use pyminpack.check_jacobian.");
 
 PyDoc_STRVAR(residual_vector_doc,
-"residual_vector(output, func)\n"
+"residual_vector(output, func, for_fsolve=False)\n"
 "--\n\n"
 "Convert func's output to a 1-D float64 ndarray exactly as the solver does\n"
-"for every later call (errors name func).  Returns (vector, dtype), dtype\n"
+"for every later call (errors name func, and leastsq or fsolve).  Returns (vector, dtype), dtype\n"
 "being the output's own before the cast.");
 
 PyDoc_STRVAR(first_nonfinite_doc,
@@ -110,6 +125,8 @@ PyDoc_STRVAR(enorm_doc,
 static PyMethodDef minpack_methods[] = {
     {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
     {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
+    {"hybrd", pm_hybrd, METH_VARARGS, hybrd_doc},
+    {"hybrj", pm_hybrj, METH_VARARGS, hybrj_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
     {"first_nonfinite", pm_first_nonfinite, METH_O, first_nonfinite_doc},
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},

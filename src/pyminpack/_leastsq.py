@@ -375,11 +375,12 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
     return x, ier
 
 
-def _start(x0, check_finite):
+def _start(x0, check_finite, who="leastsq"):
     """x0 as a new 1-D float64 array, finite when check_finite says so."""
-    x0 = _as_float64_vector(x0, "x0")
+    x0 = _as_float64_vector(x0, "x0", who)
     if check_finite:
-        _require_finite(x0, "x0", " (pass check_finite=False to allow it)")
+        _require_finite(x0, "x0", " (pass check_finite=False to allow it)",
+                        who)
     return x0
 
 
@@ -390,12 +391,12 @@ def _tolerances(ftol, xtol, gtol, factor, maxfev, n, finite_differences):
             _maxfev(maxfev, n, finite_differences))
 
 
-def _check_callables(func, Dfun, who="leastsq"):
+def _check_callables(func, Dfun, who="leastsq", jac_name="Dfun"):
     if not callable(func):
         raise TypeError(f"{who}: func must be callable, not "
                         f"{type(func).__name__}")
     if Dfun is not None and not callable(Dfun):
-        raise TypeError(f"{who}: Dfun must be callable or None, not "
+        raise TypeError(f"{who}: {jac_name} must be callable or None, not "
                         f"{type(Dfun).__name__}")
 
 
@@ -418,14 +419,15 @@ def _check_n_le_m(n, m):
                         f"must not exceed func output vector length M={m}")
 
 
-def _diag(diag, n):
+def _diag(diag, n, who="leastsq"):
     if diag is None:
         return None
-    diag = _as_float64_vector(diag, "diag")
+    diag = _as_float64_vector(diag, "diag", who)
     if diag.size != n:
-        raise ValueError(f"leastsq: diag must have one entry per "
-                         f"parameter, n={n}, but it has {diag.size}")
-    _require_finite(diag, "diag")
+        raise ValueError(f"{who}: diag must have one entry per "
+                         f"{'unknown' if who == 'fsolve' else 'parameter'}, "
+                         f"n={n}, but it has {diag.size}")
+    _require_finite(diag, "diag", who=who)
     return diag
 
 
@@ -444,18 +446,18 @@ def _args_tuple(args):
     return (args,)
 
 
-def _as_float64_vector(value, name):
+def _as_float64_vector(value, name, who="leastsq"):
     """A new 1-D float64 copy of ``value`` (flattened in C order)."""
     if type(value) is np.ndarray and value.dtype is _FLOAT64:
         return value.flatten()  # the usual x0: one copy, nothing to check
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"leastsq: {name} cannot be converted to an array "
+        raise type(err)(f"{who}: {name} cannot be converted to an array "
                         f"of real numbers") from err
     kind = array.dtype.kind
     if kind not in "biuf" or (kind == "f" and array.dtype.itemsize > 8):
-        raise TypeError(f"leastsq: {name} must hold real numbers that "
+        raise TypeError(f"{who}: {name} must hold real numbers that "
                         f"convert exactly to float64, not dtype "
                         f"{array.dtype}")
     return np.array(array, dtype=np.float64, order="C").reshape(-1)
@@ -480,16 +482,16 @@ class NonFiniteInputError(ValueError):
                              self.value, self.fit))
 
 
-def _require_finite(vector, name, hint=""):
+def _require_finite(vector, name, hint="", who="leastsq"):
     # In C: numpy's isfinite().all() costs a microsecond even for n = 3.
     index = _minpack.first_nonfinite(vector)
     if index >= 0:
-        raise NonFiniteInputError(f"leastsq: {name} must be finite, but "
+        raise NonFiniteInputError(f"{who}: {name} must be finite, but "
                                   f"entry {index} is {vector[index]}{hint}",
                                   name, index, vector[index])
 
 
-def _real(value, name, finite=False):
+def _real(value, name, finite=False, who="leastsq"):
     """``value`` as a Python float: a real number, never NaN."""
     if type(value) is float and (math.isfinite(value) if finite
                                  else value == value):
@@ -501,41 +503,41 @@ def _real(value, name, finite=False):
     if (isinstance(value, (str, bytes, complex, np.complexfloating))
             or not hasattr(value, "__float__")
             or getattr(value, "ndim", 0) != 0):
-        raise TypeError(f"leastsq: {name} must be a real number, not "
+        raise TypeError(f"{who}: {name} must be a real number, not "
                         f"{type(value).__name__}")
     try:
         number = float(value)
     except (TypeError, ValueError) as err:
         # e.g. a complex or string 0-d array, a __float__ that fails
-        raise TypeError(f"leastsq: {name} must be a real number, not "
+        raise TypeError(f"{who}: {name} must be a real number, not "
                         f"{type(value).__name__}") from err
     except OverflowError as err:
-        raise ValueError(f"leastsq: {name} is too large for a float64") \
+        raise ValueError(f"{who}: {name} is too large for a float64") \
             from err
     if math.isnan(number) or (finite and math.isinf(number)):
-        raise ValueError(f"leastsq: {name} must be "
+        raise ValueError(f"{who}: {name} must be "
                          f"{'finite' if finite else 'a number'}, not {number}")
     return number
 
 
-def _flag(value, name):
+def _flag(value, name, who="leastsq"):
     """``bool(value)``, checked before the fit, with an error naming it."""
     try:
         return bool(value)
     except (TypeError, ValueError) as err:
-        raise type(err)(f"leastsq: {name} must be true or false, not "
+        raise type(err)(f"{who}: {name} must be true or false, not "
                         f"{type(value).__name__}") from err
 
 
-def _maxfev(maxfev, n, finite_differences):
+def _maxfev(maxfev, n, finite_differences, who="leastsq"):
     try:
         maxfev = operator.index(maxfev)
     except TypeError:
-        raise TypeError(f"leastsq: maxfev must be an integer, not "
+        raise TypeError(f"{who}: maxfev must be an integer, not "
                         f"{type(maxfev).__name__}") from None
     if maxfev <= 0:
         return (200 if finite_differences else 100) * (n + 1)
     if maxfev > _INT_MAX:
-        raise ValueError(f"leastsq: maxfev must be at most {_INT_MAX} "
+        raise ValueError(f"{who}: maxfev must be at most {_INT_MAX} "
                          f"(MINPACK counts calls in a C int), not {maxfev}")
     return maxfev

@@ -50,3 +50,33 @@ def message(ier, *, ftol, xtol, gtol, maxfev, status=0):
     the ier < 0 of compiled callbacks, with the value they returned)."""
     return _TEMPLATES[ier].format(ftol=ftol, xtol=xtol, gtol=gtol,
                                   maxfev=maxfev, status=status)
+
+
+# fsolve's table: scipy.optimize.fsolve's texts for hybrd/hybrj's info,
+# character for character (the space before the first newline of 4 and 5
+# included), and ours for the compiled callbacks' -1 and -2.
+#: The one ier of fsolve that means the system was solved.
+FSOLVE_SUCCESS = 1
+
+_FSOLVE_TEMPLATES = {
+    -2: "fprime returned {status} (not 0): the solve stopped at its last "
+        "iterate.",
+    -1: "func returned {status} (not 0): the solve stopped at its last "
+        "iterate.",
+    0: "Improper input parameters were entered.",
+    1: "The solution converged.",
+    2: "The number of calls to function has reached maxfev = {maxfev}.",
+    3: "xtol={xtol:f} is too small, no further improvement in the "
+       "approximate\n  solution is possible.",
+    4: "The iteration is not making good progress, as measured by the \n"
+       "  improvement from the last five Jacobian evaluations.",
+    5: "The iteration is not making good progress, as measured by the \n"
+       "  improvement from the last ten iterations.",
+}
+
+
+def fsolve_message(ier, *, xtol, maxfev, status=0):
+    """The message scipy.optimize.fsolve gives for ``ier`` (scipy's
+    "An error occurred." for a code it has no text for)."""
+    template = _FSOLVE_TEMPLATES.get(ier, "An error occurred.")
+    return template.format(xtol=xtol, maxfev=maxfev, status=status)
