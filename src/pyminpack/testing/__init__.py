@@ -4,6 +4,10 @@
   problems of Moré, Garbow and Hillstrom, 1981, from standard starts
   scaled by 1, 10 and 100), each with the original Fortran drivers'
   results for lmder and lmdif, every double exact.
+- :func:`minpack1_equation_cases`: the 55 cases of MINPACK-1's HYBRD test
+  (14 systems of nonlinear equations of Moré, Garbow and Hillstrom, from
+  the standard starts scaled by 1, 10 and 100), with the original Fortran
+  driver's results, every double exact; run them with ``fsolve``.
 - :func:`nist_cases`: the 27 NIST StRD nonlinear regression problems from
   NIST's two starts (54 cases), with the data, model, Jacobian and NIST's
   certified parameters, standard deviations and residual sum of squares.
@@ -23,13 +27,15 @@ take the parameters alone, so any leastsq-shaped function can run it::
 ``python -m pyminpack.validate`` runs them all against another MINPACK.
 """
 
-from ._case import Case, Certified, Result
+from ._case import Case, Certified, EquationCase, Result
+from ._minpack1_hybrd import cases as _equation_cases
 from ._minpack1 import cases as _minpack1_cases
 from ._minpack1_problems import enorm
 from ._nist import cases as _nist_cases
 
 __all__ = ["Case", "Certified", "Result", "enorm", "minpack1_cases",
-           "nist_cases", "all_cases"]
+           "nist_cases", "all_cases", "EquationCase",
+           "minpack1_equation_cases"]
 
 
 def minpack1_cases() -> tuple[Case, ...]:
@@ -63,3 +69,18 @@ def nist_cases() -> tuple[Case, ...]:
 def all_cases() -> tuple[Case, ...]:
     """``minpack1_cases() + nist_cases()``."""
     return minpack1_cases() + nist_cases()
+
+
+def minpack1_equation_cases() -> tuple[EquationCase, ...]:
+    """The 55 MINPACK-1 HYBRD cases, in the order of the suite's driver.
+
+    Returns
+    -------
+    tuple of EquationCase
+        ``case.hybrd`` is the Fortran driver's result (``info``, ``nfev``,
+        ``x``, ``fvec``, ``fnorm``) of ``fsolve(case.func, case.x0,
+        **case.options)``: HYBRD with HYBRD1's arguments (xtol =
+        sqrt(dpmpar(1)), diag = 1, every other fsolve option at its
+        default).
+    """
+    return _equation_cases()

@@ -84,3 +84,28 @@ class Case:
     def reference(self, with_jacobian: bool) -> Optional[Result]:
         """The reference result of lmder (True) or lmdif (False)."""
         return self.lmder if with_jacobian else self.lmdif
+
+
+@dataclass(frozen=True)
+class EquationCase:
+    """One system of ``n`` nonlinear equations in ``n`` unknowns from one
+    start.
+
+    ``func(x)`` gives the ``n`` values, so that ``fsolve(case.func,
+    case.x0, full_output=True, **case.options)`` is the run the reference
+    describes, for pyminpack, scipy or any fsolve-shaped function.
+    ``options`` are the fsolve keywords of that run (``xtol`` and ``diag``,
+    which reproduce HYBRD1's call of HYBRD).  ``hybrd`` is the Fortran
+    driver's result (``njev`` None); ``fvec0`` its values at ``x0``.
+    """
+
+    name: str
+    suite: str
+    title: str
+    n: int
+    x0: Vector
+    func: Callable[[Vector], Vector] = field(repr=False)
+    options: Mapping[str, Any] = field(repr=False)
+    hybrd: Result = field(repr=False)
+    fvec0: Vector = field(repr=False)
+    about: Mapping[str, Any] = field(default_factory=dict, repr=False)
