@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on the newest numpy and scipy, then the validator's
-# report on that scipy (whose MINPACK is a C translation, scipy >= 1.15).
+# reports on that scipy's leastsq and fsolve (whose MINPACK is a C
+# translation, scipy >= 1.15).
 #
 # Why: the test extra pins scipy 1.14.1, the last release on the Fortran
 # MINPACK, and that scipy caps numpy below 2.3, so every other run meets an
@@ -57,4 +58,11 @@ status=0
 (cd "$work" && "$python" -m pyminpack.validate scipy.optimize:leastsq \
      --json "$work/validate.json" > "$work/validate.log") || status=$?
 tail -n 4 "$work/validate.log"
+[ "$status" -le 1 ]
+# The same for fsolve, on MINPACK-1's HYBRD/HYBRJ cases (scipy's C hybrd).
+status=0
+(cd "$work" && "$python" -m pyminpack.validate scipy.optimize:fsolve \
+     --json "$work/validate-fsolve.json" > "$work/validate-fsolve.log") \
+     || status=$?
+tail -n 3 "$work/validate-fsolve.log"
 [ "$status" -le 1 ]

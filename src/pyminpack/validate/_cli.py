@@ -10,20 +10,24 @@ import time
 import unicodedata
 
 from .._version import __version__
-from ..testing import minpack1_cases, nist_cases
+from ..testing import minpack1_cases, minpack1_equation_cases, nist_cases
 from ..testing._minpack1 import raw_reference
 from ._files import (cases_document, reference_results_document,
                      report_document)
 from ._results_file import ResultsFileError, read_results
+from ._equations import is_fsolve_shaped, validate_fsolve_target
 from ._validate import References, compare_results, validate_target
 from ._verdict import EXACT, SAME, SAME_MAX_ULPS
 
-SUITES = {"minpack1": "MINPACK-1", "nist": "NIST StRD"}
+SUITES = {"minpack1": "MINPACK-1", "nist": "NIST StRD",
+          "minpack1-hybrd": "MINPACK-1"}
 
 DESCRIPTION = """\
 Check a MINPACK (a leastsq-compatible Python function, or results a port
 wrote) against the original Fortran MINPACK on MINPACK-1's 53 test cases
-and NIST's 54 StRD cases, each with and without the Jacobian."""
+and NIST's 54 StRD cases, each with and without the Jacobian.  An
+fsolve-compatible function (one that takes fprime) is checked on
+MINPACK-1's 55 HYBRD cases instead."""
 
 EPILOG = """\
 exit status: 0 when every run is EXACT (or SAME within --allow ulps),
@@ -31,6 +35,7 @@ exit status: 0 when every run is EXACT (or SAME within --allow ulps),
 examples:
   python -m pyminpack.validate scipy.optimize:leastsq
   python -m pyminpack.validate scipy.optimize:leastsq --json report.json
+  python -m pyminpack.validate scipy.optimize:fsolve
   python -m pyminpack.validate --export cases/     # for a port in C, Rust...
   python -m pyminpack.validate --compare my_port_results.json"""
 
@@ -173,7 +178,7 @@ def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
         _say("", out)
     for suite, solvers in summary["by_suite"].items():
         parts = []
-        for solver in ("lmder", "lmdif"):
+        for solver in ("lmder", "lmdif", "hybrd"):
             c = solvers.get(solver)
             if c:
                 extra = ", ".join(f"{c[k]} {k}" for k in (SAME, "DIFF")
@@ -246,7 +251,11 @@ def main(argv=None, out=None, references=None):
                  f"{error}", sys.stderr)
             return 2
         target = options.target
-        verdicts, results = validate_target(function, cases, references)
+        if is_fsolve_shaped(function):
+            verdicts, results = validate_fsolve_target(
+                function, minpack1_equation_cases())
+        else:
+            verdicts, results = validate_target(function, cases, references)
         title = (f"pyminpack.validate {__version__}: {target} "
                  f"({_version_of(target)}) against the original Fortran "
                  f"MINPACK")

@@ -23,7 +23,8 @@ class Departure:
 
     ``evaluation`` counts from 1 (the start x0 is evaluation 1, its
     repeats before MINPACK's iterations counted once); ``iteration`` is the
-    MINPACK iteration in progress there (0: before the first).
+    MINPACK iteration in progress there (0: before the first; None when
+    the reference run could not tell, as for hybrd).
     ``component`` is None when one run simply has more evaluations.
     """
 
@@ -39,7 +40,8 @@ class Departure:
     size: int = 0
 
     def describe(self):
-        where = (f"evaluation {self.evaluation} "
+        where = (f"evaluation {self.evaluation}" if self.iteration is None
+                 else f"evaluation {self.evaluation} "
                  + (f"(iteration {self.iteration})" if self.iteration
                     else "(before the first iteration)"))
         if self.component is None:
