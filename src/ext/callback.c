@@ -295,3 +295,72 @@ pm_hybrj_fcn(const int *n, const double *x, double *fvec, double *fjac,
     }
     leave_python(fit);
 }
+
+/*
+ * lmstr asks for row iflag - 1 of the Jacobian with IFLAG = 2..m+1, one
+ * row per call, all at the same x: Dfun_row(x, i, *args) with the 0-based
+ * row i = iflag - 2 must return the n values of that row.
+ */
+static int
+evaluate_row(pm_fit *fit, const double *x, int row, double *fjrow)
+{
+    if (PyErr_CheckSignals() < 0) {
+        return -1;
+    }
+    npy_intp n = fit->n;
+    PyObject *x_array = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
+    PyObject *index = PyLong_FromLong(row);
+    if (x_array == NULL || index == NULL) {
+        Py_XDECREF(x_array);
+        Py_XDECREF(index);
+        return -1;
+    }
+    memcpy(PyArray_DATA((PyArrayObject *)x_array), x,
+           (size_t)n * sizeof(double));
+    fit->row_args[1] = x_array;
+    fit->row_args[2] = index;
+    PyObject *output = PyObject_Vectorcall(fit->jac, fit->row_args + 1,
+                                           fit->row_nargsf, NULL);
+    fit->row_args[1] = fit->row_args[2] = NULL;
+    Py_DECREF(x_array);
+    Py_DECREF(index);
+    if (output == NULL) {
+        return -1;
+    }
+    PyArrayObject *values = pm_residual_array_as(output, fit->jac,
+                                                 &pm_row_names, NULL);
+    Py_DECREF(output);
+    if (values == NULL) {
+        return -1;
+    }
+    int status = 0;
+    if (PyArray_DIM(values, 0) != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "leastsq: Dfun_row returned %zd values for row %d; a "
+                     "row of the Jacobian has n = %zd",
+                     (Py_ssize_t)PyArray_DIM(values, 0), row, (Py_ssize_t)n);
+        status = -1;
+    }
+    else {
+        memcpy(fjrow, PyArray_DATA(values), (size_t)n * sizeof(double));
+    }
+    Py_DECREF(values);
+    return status;
+}
+
+void
+pm_lmstr_fcn(const int *m, const int *n, const double *x, double *fvec,
+             double *fjrow, int *iflag)
+{
+    (void)m, (void)n;
+    if (*iflag <= 0) {
+        return;  /* nprint = 0: never asked */
+    }
+    pm_fit *fit = enter_python();
+    int status = *iflag == 1 ? evaluate_residuals(fit, x, fvec)
+                             : evaluate_row(fit, x, *iflag - 2, fjrow);
+    if (status < 0) {
+        *iflag = -1;
+    }
+    leave_python(fit);
+}

@@ -53,6 +53,13 @@ typedef struct pm_fit {
     int jacobian_done;
     /* The public function, for error messages; NULL for leastsq. */
     const pm_names *names;
+    /*
+     * lmstr (leastsq's Dfun_row): the vectorcall arguments of
+     * Dfun_row(x, i, *args), laid out as call_args with the row index
+     * after x; NULL for the other solvers.
+     */
+    PyObject **row_args;
+    size_t row_nargsf;
 } pm_fit;
 
 /*
@@ -90,5 +97,9 @@ void pm_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
 void pm_hybrd_fcn(const int *n, const double *x, double *fvec, int *iflag);
 void pm_hybrj_fcn(const int *n, const double *x, double *fvec, double *fjac,
                   const int *ldfjac, int *iflag);
+
+/* The FCN argument for lmstr_ (leastsq's Dfun_row: fit->jac is it). */
+void pm_lmstr_fcn(const int *m, const int *n, const double *x, double *fvec,
+                  double *fjrow, int *iflag);
 
 #endif /* PYMINPACK_CALLBACK_H */

@@ -8,6 +8,7 @@
 
 const pm_names pm_leastsq_names = {"leastsq", "Dfun", "residuals"};
 const pm_names pm_fsolve_names = {"fsolve", "fprime", "values"};
+const pm_names pm_row_names = {"leastsq", "Dfun_row", "values"};
 
 /*
  * " 'name'" for a callable with a string __name__, else "".  Only for error
@@ -230,7 +231,9 @@ pm_residual_array_as(PyObject *output, PyObject *func, const pm_names *names,
         }
         return (PyArrayObject *)Py_NewRef(output);
     }
-    PyArrayObject *array = as_float64_array(output, func, names->who, "func",
+    /* A row of Dfun_row's is converted as func's residuals are. */
+    const char *role = names == &pm_row_names ? names->jac : "func";
+    PyArrayObject *array = as_float64_array(output, func, names->who, role,
                                             NPY_ARRAY_C_CONTIGUOUS,
                                             source_dtype);
     if (array == NULL) {
@@ -257,8 +260,9 @@ pm_residual_array_as(PyObject *output, PyObject *func, const pm_names *names,
             PyArray_NDIM(array), PyArray_DIMS(array));
     if (shape != NULL) {
         PyErr_Format(PyExc_ValueError,
-                     "%s: func%U must return a 1-D array of %s; "
-                     "it returned an array of shape %S", names->who, name,
+                     "%s: %s%U must return a 1-D array of %s; "
+                     "it returned an array of shape %S", names->who,
+                     names == &pm_row_names ? names->jac : "func", name,
                      names->values, shape);
     }
     Py_XDECREF(name);

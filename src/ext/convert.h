@@ -23,6 +23,8 @@ typedef struct {
 } pm_names;
 extern const pm_names pm_leastsq_names;  /* "leastsq", "Dfun", "residuals" */
 extern const pm_names pm_fsolve_names;   /* "fsolve", "fprime", "values" */
+/* A row of leastsq's Dfun_row, converted as func's output is. */
+extern const pm_names pm_row_names;      /* "leastsq", "Dfun_row", "values" */
 
 /*
  * Convert func's output to a new reference to a 1-D, C-contiguous float64

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "hybrd.h"
 #include "lm.h"
+#include "lmstr.h"
 #include "vectorized.h"
 #include "minpack.h"
 #include "triangular.h"
@@ -46,6 +47,13 @@ PyDoc_STRVAR(hybrj_doc,
 "--\n\n"
 "Run MINPACK's HYBRJ (Jacobian from fprime), as hybrd does.  Returns\n"
 "(x, fvec, fjac, r, qtf, nfev, njev, info).");
+
+PyDoc_STRVAR(lmstr_doc,
+"lmstr(func, Dfun_row, x0, args, fvec0, ftol, xtol, gtol, maxfev, factor,\n"
+"      diag)\n"
+"--\n\n"
+"Run MINPACK's LMSTR: Dfun_row(x, i, *args) gives row i of the Jacobian.\n"
+"Returns (x, fvec, fjac (n, n), ipvt, qtf, nfev, njev, info).");
 
 PyDoc_STRVAR(chkder_point_doc,
 "chkder_point(x)\n"
@@ -126,6 +134,7 @@ static PyMethodDef minpack_methods[] = {
     {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
     {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
     {"hybrd", pm_hybrd, METH_VARARGS, hybrd_doc},
+    {"lmstr", pm_lmstr, METH_VARARGS, lmstr_doc},
     {"hybrj", pm_hybrj, METH_VARARGS, hybrj_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
     {"first_nonfinite", pm_first_nonfinite, METH_O, first_nonfinite_doc},

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _compiled, _minpack
+from . import _compiled, _lmstr, _minpack
 from ._messages import CALLBACK_STOP, SUCCESS, message
 
 __all__ = ["leastsq"]
@@ -35,7 +35,7 @@ _FLOAT64 = np.dtype(np.float64)
 def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
             ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
             epsfcn=None, factor=100, diag=None, *, check_finite=True,
-            m=None, callback=None):
+            m=None, callback=None, Dfun_row=None):
     """
     Minimise a sum of squares with MINPACK's Levenberg-Marquardt solver.
 
@@ -118,6 +118,17 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         `func` does.  None (the default) runs MINPACK with ``nprint = 0``,
         exactly as without this option.  Not available with a compiled
         `func`.
+    Dfun_row : callable, optional, keyword-only
+        ``Dfun_row(x, i, *args)`` returns row ``i`` (0-based) of the
+        Jacobian, its ``n`` values ``d func_i / d x_j``.  Given instead of
+        `Dfun`, it runs MINPACK's ``lmstr``, which asks for the rows one at
+        a time and keeps only an ``n x n`` triangle: O(n**2 + m) memory
+        where ``lmder`` needs O(m*n), for fits whose Jacobian does not fit
+        in memory.  The results mean what ``lmder``'s do, except that
+        ``fjac`` is ``(n, n)`` (R in its upper triangle, read as
+        ``fjac.T``) and ``njev`` counts Jacobian evaluations (m calls of
+        `Dfun_row` each).  `maxfev` defaults to ``100*(n+1)``.  Not with
+        `Dfun`, `callback` or a compiled `func`.
 
     Returns
     -------
@@ -229,6 +240,8 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     >>> np.round(p, 6)
     array([2.5, 1.3])
     """
+    if Dfun_row is not None:
+        _lmstr.check_rows(func, Dfun, Dfun_row, callback)
     if _compiled.is_compiled(func) or (Dfun is not None
                                        and _compiled.is_compiled(Dfun)):
         if callback is not None:
@@ -245,7 +258,7 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
      (ftol, xtol, gtol, maxfev)) = _run_python(
         func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
-        factor, diag, check_finite, m, callback)
+        factor, diag, check_finite, m, callback, Dfun_row)
 
     # The common case, success without full_output, needs no message
     # (formatting one takes 0.6 us).  A stop the callback asked for is not
@@ -268,7 +281,8 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
 
 
 def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
-                epsfcn, factor, diag, check_finite, m, callback=None):
+                epsfcn, factor, diag, check_finite, m, callback=None,
+                Dfun_row=None):
     """One fit with Python func/Dfun, checked as leastsq checks it: MINPACK's
     raw results, and the options as used (for the message)."""
     col_deriv = _flag(col_deriv, "col_deriv")
@@ -276,10 +290,11 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
     x0 = _start(x0, check_finite)
     n = x0.size
     args = _args_tuple(args)
+    differences = Dfun is None and Dfun_row is None
     ftol, xtol, gtol, factor, maxfev = _tolerances(
-        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
+        ftol, xtol, gtol, factor, maxfev, n, differences)
     diag = _diag(diag, n)
-    if Dfun is None and epsfcn is not None:  # checked before func is called
+    if differences and epsfcn is not None:  # checked before func is called
         epsfcn = _real(epsfcn, "epsfcn", finite=True)
 
     # The one evaluation at x0: it gives m and the output dtype, and it
@@ -297,7 +312,11 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
         _require_finite(fvec0, "func(x0)",
                         " (pass check_finite=False to allow it)")
 
-    if Dfun is None:
+    if Dfun_row is not None:
+        x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmstr(
+            func, Dfun_row, x0, args, fvec0, ftol, xtol, gtol, maxfev,
+            factor, diag)
+    elif Dfun is None:
         if epsfcn is None:
             epsfcn = _EPSILON_OF.get(dtype0, _FLOAT64_EPSILON)
         x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(

@@ -75,6 +75,9 @@ class Case:
     options: Mapping[str, Any] = field(repr=False)
     lmder: Optional[Result] = field(default=None, repr=False)
     lmdif: Optional[Result] = field(default=None, repr=False)
+    #: lmstr's (MINPACK-1 only): leastsq with Dfun_row, the rows of
+    #: ``jacobian(x)``.
+    lmstr: Optional[Result] = field(default=None, repr=False)
     fvec0: Optional[Vector] = field(default=None, repr=False)
     jac0: Optional[Vector] = field(default=None, repr=False)
     certified: Optional[Certified] = field(default=None, repr=False)
@@ -91,12 +94,14 @@ class EquationCase:
     """One system of ``n`` nonlinear equations in ``n`` unknowns from one
     start.
 
-    ``func(x)`` gives the ``n`` values, so that ``fsolve(case.func,
-    case.x0, full_output=True, **case.options)`` is the run the reference
-    describes, for pyminpack, scipy or any fsolve-shaped function.
-    ``options`` are the fsolve keywords of that run (``xtol`` and ``diag``,
-    which reproduce HYBRD1's call of HYBRD).  ``hybrd`` is the Fortran
-    driver's result (``njev`` None); ``fvec0`` its values at ``x0``.
+    ``func(x)`` gives the ``n`` values and ``jacobian(x)`` the ``(n, n)``
+    Jacobian, so that ``fsolve(case.func, case.x0, full_output=True,
+    **case.options)`` (with ``fprime=case.jacobian`` for hybrj) is the run
+    the reference describes, for pyminpack, scipy or any fsolve-shaped
+    function.  ``options`` are the fsolve keywords of that run (``xtol``
+    and ``diag``, which reproduce HYBRD1's and HYBRJ1's calls).  ``hybrd``
+    and ``hybrj`` are the Fortran drivers' results (``njev`` None for
+    hybrd); ``fvec0`` the values at ``x0``.
     """
 
     name: str
@@ -105,7 +110,13 @@ class EquationCase:
     n: int
     x0: Vector
     func: Callable[[Vector], Vector] = field(repr=False)
+    jacobian: Callable[[Vector], Vector] = field(repr=False)
     options: Mapping[str, Any] = field(repr=False)
     hybrd: Result = field(repr=False)
+    hybrj: Result = field(repr=False)
     fvec0: Vector = field(repr=False)
     about: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def reference(self, with_jacobian: bool) -> Result:
+        """The reference result of hybrj (True) or hybrd (False)."""
+        return self.hybrj if with_jacobian else self.hybrd

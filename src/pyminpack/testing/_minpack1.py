@@ -26,6 +26,17 @@ def raw_reference():
     return json.loads(text)
 
 
+@functools.cache
+def lmstr_results():
+    """LMSTR's results (data/minpack1_lmstr_reference.json, recorded by
+    tools/make_reference_hybrd_lmstr.py from file18 on file22) by
+    (problem, n, m, factor)."""
+    text = (resources.files(__package__) / "data"
+            / "minpack1_lmstr_reference.json").read_text(encoding="utf-8")
+    return {(e["problem"], e["n"], e["m"], e["factor"]): _result(e)
+            for e in json.loads(text)["cases"]}
+
+
 def _vector(hexes):
     return frozen_vector([float.fromhex(h) for h in hexes])
 
@@ -75,6 +86,7 @@ def cases():
             jacobian=_bind(problem.jacobian, m),
             options={"ftol": tolerance, "xtol": tolerance, "gtol": 0.0},
             lmder=_result(lmder), lmdif=_result(lmdif),
+            lmstr=lmstr_results().get((number, n, m, factor)),
             fvec0=_vector(lmder["fvec0"]),
             jac0=None if jac0 is None else frozen_vector(
                 [[float.fromhex(v) for v in row] for row in jac0]),

@@ -27,7 +27,7 @@ Check a MINPACK (a leastsq-compatible Python function, or results a port
 wrote) against the original Fortran MINPACK on MINPACK-1's 53 test cases
 and NIST's 54 StRD cases, each with and without the Jacobian.  An
 fsolve-compatible function (one that takes fprime) is checked on
-MINPACK-1's 55 HYBRD cases instead."""
+MINPACK-1's 55 HYBRD/HYBRJ cases instead, with and without fprime."""
 
 EPILOG = """\
 exit status: 0 when every run is EXACT (or SAME within --allow ulps),
@@ -178,7 +178,7 @@ def _print_report(title, verdicts, summary, allow_ulps, seconds, verbose,
         _say("", out)
     for suite, solvers in summary["by_suite"].items():
         parts = []
-        for solver in ("lmder", "lmdif", "hybrd"):
+        for solver in ("lmder", "lmdif", "hybrj", "hybrd"):
             c = solvers.get(solver)
             if c:
                 extra = ", ".join(f"{c[k]} {k}" for k in (SAME, "DIFF")
