@@ -33,10 +33,11 @@ def test_positional_parameters_are_scipys_in_order_with_its_defaults():
 def test_extensions_are_keyword_only_and_come_last():
     parameters = list(inspect.signature(pyminpack.leastsq).parameters.values())
     extra = parameters[len(EXPECTED):]
-    assert [p.name for p in extra] == ["check_finite", "m", "callback"]
+    assert [p.name for p in extra] == ["check_finite", "m", "callback",
+                                       "Dfun_row"]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
     assert extra[0].default is True
-    assert extra[1].default is None and extra[2].default is None
+    assert all(p.default is None for p in extra[1:])
 
 
 def test_docstring_documents_every_parameter_and_return_value():

@@ -37,6 +37,13 @@ class JacobianFunction(Protocol):
     def __call__(self, x: _Float64Array, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
 
 @type_check_only
+class RowFunction(Protocol):
+    """``Dfun_row(x, i, *args)``: row ``i`` (0-based) of the Jacobian, its
+    ``n`` values (MINPACK's lmstr)."""
+
+    def __call__(self, x: _Float64Array, i: int, /, *args: Any, **kwargs: Any) -> ArrayLike: ...
+
+@type_check_only
 class IterationCallback(Protocol):
     """``callback(x, fvec)``: at the start of every MINPACK iteration, the
     iterate and its residuals (new arrays); a true result stops the fit
@@ -79,6 +86,7 @@ def leastsq(
     check_finite: bool = True,
     m: int | None = None,
     callback: IterationCallback | None = None,
+    Dfun_row: RowFunction | None = None,
 ) -> tuple[_Float64Array, int]: ...
 @overload
 def leastsq(
@@ -99,6 +107,7 @@ def leastsq(
     check_finite: bool = True,
     m: int | None = None,
     callback: IterationCallback | None = None,
+    Dfun_row: RowFunction | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -119,6 +128,7 @@ def leastsq(
     check_finite: bool = True,
     m: int | None = None,
     callback: IterationCallback | None = None,
+    Dfun_row: RowFunction | None = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -139,6 +149,7 @@ def leastsq(
     check_finite: bool = True,
     m: int | None = None,
     callback: IterationCallback | None = None,
+    Dfun_row: RowFunction | None = None,
 ) -> (
     tuple[_Float64Array, int]
     | tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]
