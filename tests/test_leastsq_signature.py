@@ -72,6 +72,6 @@ def test_public_names():
     assert pyminpack.__all__ == [
         "leastsq", "leastsq_batch", "BatchResult", "curve_fit",
         "curve_fit_batch", "OptimizeWarning", "check_jacobian",
-        "JacobianCheck", "fsolve", "__version__"]
+        "JacobianCheck", "fsolve", "fsolve_batch", "__version__"]
     assert isinstance(pyminpack.__version__, str)
     assert pyminpack.__version__.count(".") >= 2

@@ -11,6 +11,7 @@
 #include "chkder.h"
 #include "clock.h"
 #include "hybrd.h"
+#include "hybrd_batch.h"
 #include "lm.h"
 #include "lmstr.h"
 #include "vectorized.h"
@@ -54,6 +55,17 @@ PyDoc_STRVAR(lmstr_doc,
 "--\n\n"
 "Run MINPACK's LMSTR: Dfun_row(x, i, *args) gives row i of the Jacobian.\n"
 "Returns (x, fvec, fjac (n, n), ipvt, qtf, nfev, njev, info).");
+
+PyDoc_STRVAR(hybrd_batch_compiled_doc,
+"hybrd_batch_compiled(func, jac, x, diag, user_data, user_data_stride,\n"
+"                     xtol, maxfev, ml, mu, epsfcn, factor, check_finite,\n"
+"                     threads, progress, outputs)\n"
+"--\n\n"
+"Solve K systems whose func and jac (0 for hybrd) are the addresses of\n"
+"compiled functions, on `threads` C threads without the GIL.  x (K, n)\n"
+"holds the starts and receives the solutions.  outputs = (ier, nfev, njev,\n"
+"status, nonfinite, fnorm, fvec, fjac, r, qtf), the last four may be None.\n"
+"Private: use pyminpack.fsolve_batch.");
 
 PyDoc_STRVAR(chkder_point_doc,
 "chkder_point(x)\n"
@@ -134,6 +146,8 @@ static PyMethodDef minpack_methods[] = {
     {"lmdif", pm_lmdif, METH_VARARGS, lmdif_doc},
     {"lmder", pm_lmder, METH_VARARGS, lmder_doc},
     {"hybrd", pm_hybrd, METH_VARARGS, hybrd_doc},
+    {"hybrd_batch_compiled", pm_hybrd_batch_compiled, METH_VARARGS,
+     hybrd_batch_compiled_doc},
     {"lmstr", pm_lmstr, METH_VARARGS, lmstr_doc},
     {"hybrj", pm_hybrj, METH_VARARGS, hybrj_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},

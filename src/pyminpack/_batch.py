@@ -163,7 +163,7 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
                          factor, diag, full_output, check_finite, report)
 
 
-def _data_tuple(data):
+def _data_tuple(data, who="leastsq_batch"):
     if data is None:
         return ()
     if isinstance(data, tuple):
@@ -174,22 +174,22 @@ def _data_tuple(data):
     for index, item in enumerate(items):
         array = item if isinstance(item, np.ndarray) else np.asarray(item)
         if array.ndim == 0:
-            raise ValueError(f"leastsq_batch: data[{index}] must have a "
+            raise ValueError(f"{who}: data[{index}] must have a "
                              f"first dimension, one row per fit; it is 0-d")
         arrays.append(array)
     return tuple(arrays)
 
 
-def _starts(x0, data):
+def _starts(x0, data, who="leastsq_batch"):
     """x0 as a new (K, n) float64 array, and K."""
     try:
         array = np.asarray(x0)
     except (TypeError, ValueError) as err:
-        raise type(err)("leastsq_batch: x0 cannot be converted to an array "
+        raise type(err)(f"{who}: x0 cannot be converted to an array "
                         "of real numbers") from err
     kind = array.dtype.kind
     if kind not in "biuf" or (kind == "f" and array.dtype.itemsize > 8):
-        raise TypeError(f"leastsq_batch: x0 must hold real numbers that "
+        raise TypeError(f"{who}: x0 must hold real numbers that "
                         f"convert exactly to float64, not dtype "
                         f"{array.dtype}")
     if array.ndim == 2:
@@ -197,44 +197,44 @@ def _starts(x0, data):
         starts = np.array(array, dtype=np.float64, order="C")
     elif array.ndim == 1:
         if not data:
-            raise ValueError(f"leastsq_batch: x0 of shape {array.shape} is "
+            raise ValueError(f"{who}: x0 of shape {array.shape} is "
                              f"one start; give data (whose first dimension "
                              f"is the number of fits) or x0 of shape (K, n)")
         count = data[0].shape[0]
         starts = np.empty((count, array.shape[0]))
         starts[:] = array
     else:
-        raise ValueError(f"leastsq_batch: x0 must have shape (K, n) or (n,), "
+        raise ValueError(f"{who}: x0 must have shape (K, n) or (n,), "
                          f"not {array.shape}")
     for index, item in enumerate(data):
         if item.shape[0] != count:
             raise ValueError(
-                f"leastsq_batch: data[{index}] has shape {item.shape}, but "
+                f"{who}: data[{index}] has shape {item.shape}, but "
                 f"x0 of shape {array.shape} gives {count} fits")
     return starts, count
 
 
-def _diags(diag, count, n):
+def _diags(diag, count, n, who="leastsq_batch"):
     if diag is None:
         return None
     array = np.asarray(diag)
     if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
-        raise TypeError(f"leastsq_batch: diag must hold real numbers, not "
+        raise TypeError(f"{who}: diag must hold real numbers, not "
                         f"dtype {array.dtype}")
     if array.shape not in ((n,), (count, n)):
-        raise ValueError(f"leastsq_batch: diag must have shape ({n},) or "
+        raise ValueError(f"{who}: diag must have shape ({n},) or "
                          f"({count}, {n}), not {array.shape}")
     array = np.array(array, dtype=np.float64, order="C")
     if not np.isfinite(array).all():
-        raise ValueError("leastsq_batch: diag must be finite")
+        raise ValueError(f"{who}: diag must be finite")
     return array
 
 
-def _check_starts_finite(x0):
+def _check_starts_finite(x0, who="leastsq_batch"):
     bad = ~np.isfinite(x0)
     if bad.any():
         k, i = np.argwhere(bad)[0]
-        raise ValueError(f"leastsq_batch: x0 must be finite, but entry {i} "
+        raise ValueError(f"{who}: x0 must be finite, but entry {i} "
                          f"of fit {k} is {x0[k, i]} (pass check_finite=False "
                          f"to allow it)")
 
@@ -254,31 +254,7 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
                         "count the residuals of: pass m=, their number")
     m = _count(m, "m")
     _check_n_le_m(n, m)
-    if data:
-        if args != ():
-            raise TypeError("leastsq_batch: a compiled func gets one "
-                            "user_data pointer: per-fit rows as data, or "
-                            "shared memory as args, not both")
-        if len(data) != 1:
-            raise TypeError(f"leastsq_batch: a compiled func takes one data "
-                            f"array (fit k gets the address of its row k), "
-                            f"not {len(data)}")
-        rows = data[0]
-        if not rows.flags.c_contiguous:
-            raise ValueError(f"leastsq_batch: data of shape {rows.shape} "
-                             f"must be C-contiguous (np.ascontiguousarray)")
-        if any(c.user_data is not None for c in resolved):
-            raise TypeError("leastsq_batch: the LowLevelCallable has "
-                            "user_data of its own; fit k cannot also get "
-                            "row k of data")
-        _check_pointee(rows, resolved)
-        user_data = rows.__array_interface__["data"][0]
-        stride = rows.strides[0] if rows.ndim else 0
-        keep = rows
-    else:
-        user_data, keep = _compiled.user_data_address(_args_tuple(args),
-                                                      resolved)
-        stride = 0
+    user_data, stride, keep = _compiled_user_data(args, data, resolved)
     if check_finite:
         _check_starts_finite(x0)
     ftol, xtol, gtol, factor, maxfev = _tolerances(
@@ -299,17 +275,43 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
                                            maxfev=maxfev), report, count)
 
 
-def _check_pointee(rows, resolved):
+def _check_pointee(rows, resolved, who="leastsq_batch"):
     """data of the dtype the compiled callbacks' signatures say user_data
     points to (when they say it): another would be read as garbage."""
     for role, compiled in zip(("func", "Dfun"), resolved):
         wanted = compiled.pointee
         if wanted is not None and rows.dtype != wanted:
             raise TypeError(
-                f"leastsq_batch: the compiled {role} takes user_data as a "
+                f"{who}: the compiled {role} takes user_data as a "
                 f"pointer to {wanted} (its declared signature says so), so "
                 f"data must have dtype {wanted}, not {rows.dtype} "
                 f"(np.ascontiguousarray(data, dtype=np.{wanted}))")
+
+
+def _compiled_user_data(args, data, resolved, who="leastsq_batch"):
+    """(user_data, stride, keep) for compiled callbacks: fit k gets
+    user_data + k * stride, and ``keep`` must stay alive meanwhile."""
+    if not data:
+        user_data, keep = _compiled.user_data_address(_args_tuple(args),
+                                                      resolved)
+        return user_data, 0, keep
+    if args != ():
+        raise TypeError(f"{who}: a compiled func gets one user_data "
+                        f"pointer: per-fit rows as data, or shared memory "
+                        f"as args, not both")
+    if len(data) != 1:
+        raise TypeError(f"{who}: a compiled func takes one data array (fit "
+                        f"k gets the address of its row k), not {len(data)}")
+    rows = data[0]
+    if not rows.flags.c_contiguous:
+        raise ValueError(f"{who}: data of shape {rows.shape} must be "
+                         f"C-contiguous (np.ascontiguousarray)")
+    if any(c.user_data is not None for c in resolved):
+        raise TypeError(f"{who}: the LowLevelCallable has user_data of its "
+                        f"own; fit k cannot also get row k of data")
+    _check_pointee(rows, resolved, who)
+    return (rows.__array_interface__["data"][0],
+            rows.strides[0] if rows.ndim else 0, rows)
 
 
 # Fits in flight in a vectorized batch: each has a fiber (64 KiB of address
@@ -450,7 +452,7 @@ def _add_note(exc, note):
         exc.__notes__ = [*getattr(exc, "__notes__", []), note]
 
 
-def _progress(progress):
+def _progress(progress, who="leastsq_batch"):
     """The progress callable for ``progress`` (None for none)."""
     if progress is None or progress is False:
         return None
@@ -462,7 +464,7 @@ def _progress(progress):
         except ImportError:
             return _PlainProgress()
         return _TqdmProgress(tqdm)
-    raise TypeError(f"leastsq_batch: progress must be True, False or a "
+    raise TypeError(f"{who}: progress must be True, False or a "
                     f"callable taking (done, total), not "
                     f"{type(progress).__name__}")
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._messages import message
+from ._messages import FSOLVE_SUCCESS, fsolve_message, message
 
 __all__ = ["BatchResult", "result_arrays"]
 
@@ -65,13 +65,20 @@ class BatchResult:
 
     ``message(k)`` is fit k's message, the text ``leastsq`` gives for its
     ier; ``len(result)`` is K.
+
+    From ``fsolve_batch`` (``solver == "fsolve"``): ``success`` is ier ==
+    1, ``message(k)`` is ``fsolve``'s text, ``cov_x`` and ``ipvt`` are
+    None, and with ``full_output`` ``fjac`` is (K, n, n), fsolve's (Q.T),
+    and ``r`` (K, n*(n+1)//2) holds each system's R.
     """
 
     __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
-                 "status", "fvec", "fjac", "ipvt", "qtf", "_options")
+                 "status", "fvec", "fjac", "ipvt", "qtf", "r", "solver",
+                 "_options")
 
     def __init__(self, *, x, ier, nfev, njev, fnorm, cov_x, status,
-                 fvec=None, fjac=None, ipvt=None, qtf=None, options):
+                 fvec=None, fjac=None, ipvt=None, qtf=None, options,
+                 r=None, solver="leastsq"):
         self.x = x
         self.ier = ier
         self.nfev = nfev
@@ -79,12 +86,15 @@ class BatchResult:
         self.fnorm = fnorm
         self.cov_x = cov_x
         self.status = status
-        self.success = (ier >= 1) & (ier <= 4)
+        self.solver = solver
+        self.success = ((ier == FSOLVE_SUCCESS) if solver == "fsolve"
+                        else (ier >= 1) & (ier <= 4))
+        self.r = r
         self.fvec = fvec
         self.fjac = fjac
         self.ipvt = ipvt
         self.qtf = qtf
-        self._options = options  # ftol, xtol, gtol, maxfev for messages
+        self._options = options  # the tolerances and maxfev, for messages
 
     def __len__(self):
         return self.ier.shape[0]
@@ -92,12 +102,16 @@ class BatchResult:
     def message(self, k):
         """Fit k's message (leastsq's text for its ier)."""
         k = range(len(self))[k]  # an int index, negative allowed
-        return message(int(self.ier[k]), status=int(self.status[k]),
-                       **self._options)
+        text = fsolve_message if self.solver == "fsolve" else message
+        return text(int(self.ier[k]), status=int(self.status[k]),
+                    **self._options)
 
     def __repr__(self):
         count = len(self)
         converged = int(np.count_nonzero(self.success))
+        if self.solver == "fsolve":
+            return (f"<BatchResult: {count} systems of {self.x.shape[1]} "
+                    f"unknowns, {converged} solved>")
         return (f"<BatchResult: {count} fits of {self.x.shape[1]} "
                 f"parameters, {converged} converged>")
 

@@ -24,6 +24,8 @@ class BatchResult:
     fjac: NDArray[np.float64] | None  # (K, n, m)
     ipvt: NDArray[np.int32] | None  # (K, n), 1-based
     qtf: NDArray[np.float64] | None  # (K, n)
+    r: NDArray[np.float64] | None  # (K, n*(n+1)//2), fsolve_batch only
+    solver: str  # "leastsq" or "fsolve"
     def __init__(
         self,
         *,
@@ -39,6 +41,8 @@ class BatchResult:
         ipvt: NDArray[np.int32] | None = None,
         qtf: NDArray[np.float64] | None = None,
         options: dict[str, Any],
+        r: NDArray[np.float64] | None = None,
+        solver: str = "leastsq",
     ) -> None: ...
     def __len__(self) -> int: ...
     def message(self, k: int) -> str: ...

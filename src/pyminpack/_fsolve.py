@@ -156,7 +156,9 @@ def fsolve(func, x0, args=(), fprime=None, full_output=0, col_deriv=0,
     and ``int jac(int m, int n, const double *x, double *fjac, int ldfjac,
     void *user_data)`` (``fjac[i + j*ldfjac]`` is d func_i / d x_j).  The
     whole solve then runs without the GIL; ``user_data`` comes from `args`
-    as for ``leastsq``.  (Not yet: a compiled callable raises TypeError.)
+    as for ``leastsq``.  A compiled `func` that returns non-zero stops the
+    solve (ier -1, or -2 for `fprime`) at its last iterate, with ``nfev``
+    the calls made.
 
     References
     ----------
@@ -175,7 +177,10 @@ def fsolve(func, x0, args=(), fprime=None, full_output=0, col_deriv=0,
     """
     if _compiled.is_compiled(func) or (fprime is not None
                                        and _compiled.is_compiled(fprime)):
-        raise TypeError("fsolve: compiled callbacks are not supported yet")
+        from ._fsolve_batch import fsolve_compiled
+        return fsolve_compiled(func, x0, args, fprime, full_output,
+                               col_deriv, xtol, maxfev, band, epsfcn, factor,
+                               diag, check_finite)
     _check_callables(func, fprime, "fsolve", "fprime")
     full_output = _flag(full_output, "full_output", "fsolve")
     (x, fvec, fjac, r, qtf, nfev, njev, ier,
