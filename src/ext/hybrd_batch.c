@@ -263,10 +263,13 @@ run_system(hbatch *b, scratch *s, long k, int poll)
     double *fjac = row_of(b->fjac, k, nn * nn, s->fjac);
     double *r = row_of(b->r, k, (size_t)b->lr, s->r);
     double *qtf = row_of(b->qtf, k, nn, s->qtf);
-    memset(fvec, 0, nn * sizeof(double));
-    memset(fjac, 0, nn * nn * sizeof(double));
-    memset(r, 0, (size_t)b->lr * sizeof(double));
-    memset(qtf, 0, nn * sizeof(double));
+    if (b->fvec != NULL) {
+        /* Rows the caller keeps: zeros where MINPACK refuses the input. */
+        memset(fvec, 0, nn * sizeof(double));
+        memset(fjac, 0, nn * nn * sizeof(double));
+        memset(r, 0, (size_t)b->lr * sizeof(double));
+        memset(qtf, 0, nn * sizeof(double));
+    }
     int mode = 1;
     if (b->diag != NULL) {
         mode = 2;
@@ -321,10 +324,7 @@ run_systems(hbatch *b, scratch *s, int poll)
         if (k >= b->count) {
             break;
         }
-        run_system(b, s, k, poll);
-        if (poll) {
-            poll_python(b);
-        }
+        run_system(b, s, k, poll);  /* it polls every POLL_EVERY calls */
     }
 }
 
