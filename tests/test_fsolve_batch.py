@@ -193,3 +193,21 @@ def test_bad_batches_are_clear_errors(kwargs, error, pattern):
 def test_an_empty_batch():
     batch = fsolve_batch(equations, np.zeros((0, 2)), data=np.zeros((0, 4)))
     assert len(batch) == 0 and batch.x.shape == (0, 2)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_progress_is_reported_and_its_exception_propagates(threads):
+    data, x0 = rows(2000), starts(2000)
+    seen = []
+    fsolve_batch(equations, x0, data=data, threads=threads,
+                 progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (2000, 2000)
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop(done)
+    with pytest.raises(Stop):
+        fsolve_batch(equations, x0, data=data, threads=threads,
+                     progress=stop)

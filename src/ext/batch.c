@@ -1,5 +1,7 @@
 /*
- * Many fits with compiled callbacks, on a pool of C threads.
+ * Many fits with compiled callbacks, on a pool of C threads: the engine
+ * (pm_batch_run, for any pm_batch_kind) and leastsq's kind (lmdif/lmder
+ * fits, below it); fsolve's kind is in hybrd_batch.c.
  *
  * Fits are handed out one at a time from an atomic counter to whichever
  * thread is free; each writes only its own rows of the output arrays, so
@@ -32,14 +34,13 @@
 static const int64_t POLL_NS = 50000000;  /* 50 ms */
 
 typedef struct {
-    pm_compiled_problem problem;
-    atomic_int cancel;
+    const pm_batch_kind *kind;
+    const void *problem;
+    atomic_int *cancel;         /* the problem's */
+    const char *who;
     atomic_long next_fit;
     atomic_long fits_done;
     long count;
-    pm_results results;         /* x0 in, everything out */
-    char *user_data;            /* fit k gets user_data + k * stride */
-    ptrdiff_t user_data_stride;
     /* The workers' end, and their failures. */
     pthread_mutex_t lock;
     pthread_cond_t workers_done;
@@ -55,37 +56,6 @@ typedef struct {
     int forked;                 /* a poll's Python code forked: this is a
                                    child, where no worker exists */
 } batch;
-
-/* One thread's scratch space, for what the caller does not keep. */
-typedef struct {
-    pm_fit_rows rows;           /* used without full_output */
-    double *work, *diag, *covariance;
-} scratch;
-
-static void
-scratch_free(scratch *s)
-{
-    pm_fit_rows_free(&s->rows);
-    PyMem_RawFree(s->work);
-    PyMem_RawFree(s->diag);
-    PyMem_RawFree(s->covariance);
-    memset(s, 0, sizeof(*s));
-}
-
-static int
-scratch_init(scratch *s, int m, int n)
-{
-    memset(s, 0, sizeof(*s));
-    s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
-    s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
-    s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
-    if (pm_fit_rows_alloc(&s->rows, m, n) < 0 || s->work == NULL ||
-            s->diag == NULL || s->covariance == NULL) {
-        scratch_free(s);
-        return -1;
-    }
-    return 0;
-}
 
 /*
  * The calling thread's poll (pm_poll, compiled.h), due every POLL_NS: take
@@ -114,65 +84,35 @@ poll_python(void *context)
            the fits they hold will never finish here. */
         b->forked = 1;
         if (!failed) {
-            PyErr_SetString(PyExc_RuntimeError,
-                            "leastsq_batch: fork() in the progress callback: "
+            PyErr_Format(PyExc_RuntimeError,
+                            "%s: fork() in the progress callback: "
                             "the child process has none of the batch's worker "
                             "threads, so its fits cannot finish there (end "
                             "the child with os._exit or exec, or fork with "
-                            "threads=1)");
+                            "threads=1)", b->who);
             failed = 1;
         }
     }
     b->thread_state = PyEval_SaveThread();
     if (failed) {
         b->python_error = 1;
-        atomic_store(&b->cancel, 1);
+        atomic_store(b->cancel, 1);
     }
     return failed;
 }
 
-/* Run fit k with the scratch space `s`, and write its rows. */
-static void
-run_fit(batch *b, scratch *s, long k, pm_poll *poll)
-{
-    const pm_results *r = &b->results;
-    const int n = r->n;
-    pm_fit_rows rows;
-    pm_results_rows(r, k, &s->rows, &rows);
-    pm_fit_rows_clear(&rows, r->m, n);
-    pm_compiled_fit fit = {
-        .x = r->x + (size_t)k * n,
-        .diag = s->diag,
-        .mode = r->diag != NULL ? 2 : 1,
-        .user_data = b->user_data == NULL ? NULL
-                     : b->user_data + k * b->user_data_stride,
-        .fvec = rows.fvec, .fjac = rows.fjac, .qtf = rows.qtf,
-        .ipvt = rows.ipvt,
-        .work = s->work,
-    };
-    if (r->diag != NULL) {
-        memcpy(s->diag, r->diag + k * r->diag_stride,
-               (size_t)n * sizeof(double));
-    }
-    pm_compiled_fit_run(&b->problem, &fit, poll);
-    if (fit.ier == PM_IER_CANCELLED) {
-        return;
-    }
-    pm_results_store(r, k, &rows, fit.ier, fit.nfev, fit.njev, fit.status,
-                     fit.nonfinite_at, s->covariance);
-    atomic_fetch_add(&b->fits_done, 1);
-}
-
 /* Take fits until none is left or the batch is cancelled. */
 static void
-run_fits(batch *b, scratch *s, pm_poll *poll)
+run_fits(batch *b, void *scratch, pm_poll *poll)
 {
-    while (!atomic_load_explicit(&b->cancel, memory_order_relaxed)) {
+    while (!atomic_load_explicit(b->cancel, memory_order_relaxed)) {
         long k = atomic_fetch_add(&b->next_fit, 1);
         if (k >= b->count) {
             break;
         }
-        run_fit(b, s, k, poll);
+        if (b->kind->run(b->problem, scratch, k, poll) == 0) {
+            atomic_fetch_add(&b->fits_done, 1);
+        }
         if (poll != NULL && pm_monotonic_ns() >= poll->due) {
             poll->fn(poll->context);
         }
@@ -183,14 +123,14 @@ static void *
 worker(void *argument)
 {
     batch *b = argument;
-    scratch s;
-    if (scratch_init(&s, b->problem.m, b->problem.n) < 0) {
+    void *scratch = b->kind->scratch_new(b->problem);
+    if (scratch == NULL) {
         atomic_store(&b->out_of_memory, 1);
-        atomic_store(&b->cancel, 1);
+        atomic_store(b->cancel, 1);
     }
     else {
-        run_fits(b, &s, NULL);
-        scratch_free(&s);
+        run_fits(b, scratch, NULL);
+        b->kind->scratch_free(scratch);
     }
     pthread_mutex_lock(&b->lock);
     b->workers_running--;
@@ -248,13 +188,13 @@ run_batch(batch *b, int threads)
     }
     else {
         /* One thread, or the system gave us none: the caller runs them. */
-        scratch s;
-        if (scratch_init(&s, b->problem.m, b->problem.n) < 0) {
+        void *scratch = b->kind->scratch_new(b->problem);
+        if (scratch == NULL) {
             atomic_store(&b->out_of_memory, 1);
         }
         else {
-            run_fits(b, &s, &b->poll);
-            scratch_free(&s);
+            run_fits(b, scratch, &b->poll);
+            b->kind->scratch_free(scratch);
         }
     }
     if (b->forked) {
@@ -265,6 +205,160 @@ run_batch(batch *b, int threads)
     }
     PyEval_RestoreThread(b->thread_state);
 }
+
+long
+pm_batch_run(const pm_batch_kind *kind, const void *problem,
+             atomic_int *cancel, long count, int threads, PyObject *progress,
+             const char *who)
+{
+    if (count == 0) {
+        return 0;
+    }
+    /* On the heap: the workers must never see the calling stack (above). */
+    batch *b = PyMem_RawCalloc(1, sizeof(*b));
+    if (b == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    long done = -1;
+    b->kind = kind;
+    b->problem = problem;
+    b->cancel = cancel;
+    b->who = who;
+    b->count = count;
+    b->progress = progress == Py_None ? NULL : progress;
+    atomic_init(&b->next_fit, 0);
+    atomic_init(&b->fits_done, 0);
+    atomic_init(&b->out_of_memory, 0);
+    if (pthread_mutex_init(&b->lock, NULL) != 0) {
+        PyErr_NoMemory();
+        goto finally;
+    }
+    if (pthread_cond_init(&b->workers_done, NULL) != 0) {
+        pthread_mutex_destroy(&b->lock);
+        PyErr_NoMemory();
+        goto finally;
+    }
+    run_batch(b, threads > count ? (int)count : threads);
+    if (!b->forked) {  /* in a forked child, a lost worker may hold them */
+        pthread_cond_destroy(&b->workers_done);
+        pthread_mutex_destroy(&b->lock);
+    }
+    if (b->python_error) {
+        goto finally;  /* KeyboardInterrupt, or the progress callback's */
+    }
+    if (atomic_load(&b->out_of_memory)) {
+        PyErr_NoMemory();
+        goto finally;
+    }
+    done = atomic_load(&b->fits_done);
+finally:
+    /* Every worker has been joined (run_batch), or, in a forked child,
+       does not exist. */
+    PyMem_RawFree(b);
+    return done;
+}
+
+/* ------------------------------------------------------------------ */
+/* leastsq's kind: lmdif/lmder fits (compiled.c), results in pm_results. */
+
+typedef struct {
+    pm_compiled_problem problem;
+    atomic_int cancel;
+    pm_results results;         /* x0 in, everything out */
+    char *user_data;            /* fit k gets user_data + k * stride */
+    ptrdiff_t user_data_stride;
+} lm_batch;
+
+/* One thread's scratch space, for what the caller does not keep. */
+typedef struct {
+    pm_fit_rows rows;           /* used without full_output */
+    double *work, *diag, *covariance;
+} scratch;
+
+static void
+scratch_free(scratch *s)
+{
+    pm_fit_rows_free(&s->rows);
+    PyMem_RawFree(s->work);
+    PyMem_RawFree(s->diag);
+    PyMem_RawFree(s->covariance);
+    memset(s, 0, sizeof(*s));
+}
+
+static int
+scratch_init(scratch *s, int m, int n)
+{
+    memset(s, 0, sizeof(*s));
+    s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
+    s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
+    s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
+    if (pm_fit_rows_alloc(&s->rows, m, n) < 0 || s->work == NULL ||
+            s->diag == NULL || s->covariance == NULL) {
+        scratch_free(s);
+        return -1;
+    }
+    return 0;
+}
+
+static void *
+lm_scratch_new(const void *problem)
+{
+    const lm_batch *lb = problem;
+    scratch *s = PyMem_RawMalloc(sizeof(*s));
+    if (s != NULL && scratch_init(s, lb->problem.m, lb->problem.n) < 0) {
+        PyMem_RawFree(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static void
+lm_scratch_free(void *s)
+{
+    scratch_free(s);
+    PyMem_RawFree(s);
+}
+
+/* Run fit k with the scratch space `s`, and write its rows. */
+static int
+lm_run(const void *problem, void *scratch_space, long k, pm_poll *poll)
+{
+    const lm_batch *b = problem;
+    scratch *s = scratch_space;
+    const pm_results *r = &b->results;
+    const int n = r->n;
+    pm_fit_rows rows;
+    pm_results_rows(r, k, &s->rows, &rows);
+    pm_fit_rows_clear(&rows, r->m, n);
+    pm_compiled_fit fit = {
+        .x = r->x + (size_t)k * n,
+        .diag = s->diag,
+        .mode = r->diag != NULL ? 2 : 1,
+        .user_data = b->user_data == NULL ? NULL
+                     : b->user_data + k * b->user_data_stride,
+        .fvec = rows.fvec, .fjac = rows.fjac, .qtf = rows.qtf,
+        .ipvt = rows.ipvt,
+        .work = s->work,
+    };
+    if (r->diag != NULL) {
+        memcpy(s->diag, r->diag + k * r->diag_stride,
+               (size_t)n * sizeof(double));
+    }
+    pm_compiled_fit_run(&b->problem, &fit, poll);
+    if (fit.ier == PM_IER_CANCELLED) {
+        return 1;
+    }
+    pm_results_store(r, k, &rows, fit.ier, fit.nfev, fit.njev, fit.status,
+                     fit.nonfinite_at, s->covariance);
+    return 0;
+}
+
+static const pm_batch_kind lm_kind = {
+    .scratch_new = lm_scratch_new,
+    .scratch_free = lm_scratch_free,
+    .run = lm_run,
+};
 
 PyObject *
 pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
@@ -288,15 +382,14 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
                         "threads >= 1");
         return NULL;
     }
-    /* On the heap: the workers must never see the calling stack (above). */
-    batch *b = PyMem_RawCalloc(1, sizeof(*b));
+    /* On the heap: the workers read it (see pm_batch_run). */
+    lm_batch *b = PyMem_RawCalloc(1, sizeof(*b));
     if (b == NULL) {
         return PyErr_NoMemory();
     }
     PyObject *done = NULL;
     b->user_data = (char *)(uintptr_t)user_data_address;
     b->user_data_stride = user_data_stride;
-    b->progress = progress == Py_None ? NULL : progress;
     if (pm_results_init(&b->results, x, diag, outputs, m) < 0) {
         goto finally;
     }
@@ -308,7 +401,6 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
         done = Py_NewRef(Py_None);
         goto finally;
     }
-    b->count = b->results.count;
     b->problem = (pm_compiled_problem){
         .func = (pm_residual_fn *)(uintptr_t)func_address,
         .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
@@ -318,34 +410,12 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
         .cancel = &b->cancel,
     };
     atomic_init(&b->cancel, 0);
-    atomic_init(&b->next_fit, 0);
-    atomic_init(&b->fits_done, 0);
-    atomic_init(&b->out_of_memory, 0);
-    if (pthread_mutex_init(&b->lock, NULL) != 0) {
-        PyErr_NoMemory();
-        goto finally;
+    long fits = pm_batch_run(&lm_kind, b, &b->cancel, b->results.count,
+                             threads, progress, "leastsq_batch");
+    if (fits >= 0) {
+        done = PyLong_FromLong(fits);
     }
-    if (pthread_cond_init(&b->workers_done, NULL) != 0) {
-        pthread_mutex_destroy(&b->lock);
-        PyErr_NoMemory();
-        goto finally;
-    }
-    run_batch(b, threads > b->count ? (int)b->count : threads);
-    if (!b->forked) {  /* in a forked child, a lost worker may hold them */
-        pthread_cond_destroy(&b->workers_done);
-        pthread_mutex_destroy(&b->lock);
-    }
-    if (b->python_error) {
-        goto finally;  /* KeyboardInterrupt, or the progress callback's */
-    }
-    if (atomic_load(&b->out_of_memory)) {
-        PyErr_NoMemory();
-        goto finally;
-    }
-    done = PyLong_FromLong(atomic_load(&b->fits_done));
 finally:
-    /* Every worker has been joined (run_batch), or, in a forked child,
-       does not exist. */
     PyMem_RawFree(b);
     return done;
 }

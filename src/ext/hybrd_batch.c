@@ -1,13 +1,8 @@
 /*
- * Many fsolve systems with compiled callbacks (fsolve_batch, and fsolve of
- * one compiled system): hybrd or hybrj per system, on a pool of C threads
- * (pool.c), the GIL released throughout.
- *
- * As in batch.c, systems are handed out one at a time from an atomic
- * counter; each writes only its own rows of the output arrays, so results
- * do not depend on the number of threads; the calling thread runs systems
- * itself (threads == 1) or watches the workers, and every POLL_SECONDS it
- * takes the GIL for a moment for Ctrl-C and the progress callback.
+ * fsolve's kind of batch (batch.h): many systems with compiled callbacks
+ * (fsolve_batch, and fsolve of one compiled system), each solved by hybrd
+ * or hybrj to its end in one thread, on batch.c's engine (the pool, the
+ * polls for Ctrl-C and progress, the heap-held state).
  *
  * A compiled func that returns non-zero while hybrd is taking forward
  * differences would leave x with a component moved (fdjac1 moves hybrd's
@@ -17,25 +12,21 @@
  * iterate.  nfev counts the calls of func actually made.
  */
 #include "hybrd_batch.h"
+#include "batch.h"
+#include "clock.h"
 #include "compiled.h"
 #include "minpack.h"
-#include "pool.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
-static const double POLL_SECONDS = 0.05;
-enum { POLL_EVERY = 64 };   /* evaluations between looks at the clock */
-
+/* Everything the systems share; on the heap (see pm_batch_run). */
 typedef struct {
     pm_residual_fn *func;
     pm_jacobian_fn *jac;        /* NULL: hybrd */
     int n, lr, maxfev, ml, mu, check_finite;
     double xtol, epsfcn, factor;
-    long count;
     double *x;                  /* (count, n): starts, then solutions */
     const double *diag;         /* NULL, (n) or (count, n) */
     ptrdiff_t diag_stride;
@@ -45,15 +36,6 @@ typedef struct {
     double *fnorm;
     double *fvec, *fjac, *r, *qtf;  /* (count, ...) or NULL */
     atomic_int cancel;
-    atomic_long next_fit, fits_done;
-    atomic_int out_of_memory;
-    pthread_mutex_t lock;
-    pthread_cond_t workers_done;
-    int workers_running;
-    PyThreadState *thread_state;
-    PyObject *progress;
-    double next_poll;
-    int python_error;
 } hbatch;
 
 /* One thread's scratch: what the caller does not keep, and MINPACK's. */
@@ -63,65 +45,28 @@ typedef struct {
 
 /* The system whose Fortran this thread runs. */
 typedef struct {
-    hbatch *b;
+    const hbatch *b;
     long k;
     void *user_data;
     int x0_answered;            /* f(x0) already in fvec (check_finite) */
     int stop_pending;           /* func stopped inside the differences */
     int status, calls, jac_calls;
-    unsigned evaluations;
-    int poll;                   /* this thread polls Python */
+    pm_poll *poll;              /* the calling thread's, or NULL */
 } hrun;
 
 static _Thread_local hrun *running = NULL;
 
-static double
-now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* With the GIL, briefly: signals and progress.  Non-zero stops the batch. */
-static int
-poll_python(hbatch *b)
-{
-    if (b->python_error) {
-        return 1;
-    }
-    double t = now();
-    if (t < b->next_poll) {
-        return 0;
-    }
-    b->next_poll = t + POLL_SECONDS;
-    PyEval_RestoreThread(b->thread_state);
-    int failed = PyErr_CheckSignals() < 0;
-    if (!failed && b->progress != NULL) {
-        PyObject *result = PyObject_CallFunction(
-                b->progress, "ll", atomic_load(&b->fits_done), b->count);
-        failed = result == NULL;
-        Py_XDECREF(result);
-    }
-    b->thread_state = PyEval_SaveThread();
-    if (failed) {
-        b->python_error = 1;
-        atomic_store(&b->cancel, 1);
-    }
-    return failed;
-}
-
+/* Cancelled from outside, or by the poll once it is due (compiled.h). */
 static int
 should_stop(hrun *run)
 {
-    hbatch *b = run->b;
-    if (atomic_load_explicit(&b->cancel, memory_order_relaxed)) {
+    if (atomic_load_explicit((atomic_int *)&run->b->cancel,
+                             memory_order_relaxed)) {
         return 1;
     }
-    if (run->poll && ++run->evaluations % POLL_EVERY == 0) {
-        hrun *self = run;
-        int stop = poll_python(b);
-        running = self;  /* the progress callback may have run fits */
+    if (run->poll != NULL && pm_monotonic_ns() >= run->poll->due) {
+        int stop = run->poll->fn(run->poll->context);
+        running = run;  /* the poll ran Python code, maybe fits of its own */
         return stop;
     }
     return 0;
@@ -196,33 +141,42 @@ hybrj_fcn(const int *n, const double *x, double *fvec, double *fjac,
 }
 
 static void
-scratch_free(scratch *s)
+scratch_free(void *space)
 {
+    scratch *s = space;
+    if (s == NULL) {
+        return;
+    }
     PyMem_RawFree(s->diag);
     PyMem_RawFree(s->wa);
     PyMem_RawFree(s->fvec);
     PyMem_RawFree(s->fjac);
     PyMem_RawFree(s->r);
     PyMem_RawFree(s->qtf);
-    memset(s, 0, sizeof(*s));
+    PyMem_RawFree(s);
 }
 
-static int
-scratch_init(scratch *s, int n, int lr)
+static void *
+scratch_new(const void *problem)
 {
-    size_t nn = (size_t)n;
+    const hbatch *b = problem;
+    size_t nn = (size_t)b->n;
+    scratch *s = PyMem_RawCalloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
     s->diag = PyMem_RawMalloc((nn + 1) * sizeof(double));
     s->wa = PyMem_RawMalloc((4 * nn + 1) * sizeof(double));
     s->fvec = PyMem_RawMalloc((nn + 1) * sizeof(double));
     s->fjac = PyMem_RawMalloc((nn * nn + 1) * sizeof(double));
-    s->r = PyMem_RawMalloc(((size_t)lr + 1) * sizeof(double));
+    s->r = PyMem_RawMalloc(((size_t)b->lr + 1) * sizeof(double));
     s->qtf = PyMem_RawMalloc((nn + 1) * sizeof(double));
     if (s->diag == NULL || s->wa == NULL || s->fvec == NULL ||
             s->fjac == NULL || s->r == NULL || s->qtf == NULL) {
         scratch_free(s);
-        return -1;
+        return NULL;
     }
-    return 0;
+    return s;
 }
 
 /* The caller's row k of `array` (width `width`), or the scratch one. */
@@ -236,7 +190,7 @@ row_of(double *array, long k, size_t width, double *own)
 static int
 first_evaluation(hrun *run, double *x, double *fvec)
 {
-    hbatch *b = run->b;
+    const hbatch *b = run->b;
     run->calls = 1;
     int status = b->func(b->n, b->n, x, fvec, run->user_data);
     if (status != 0) {
@@ -253,9 +207,12 @@ first_evaluation(hrun *run, double *x, double *fvec)
     return 1;
 }
 
-static void
-run_system(hbatch *b, scratch *s, long k, int poll)
+/* Solve system k (the kind's run, batch.h): 0 done, 1 cancelled. */
+static int
+run_system(const void *problem, void *scratch_space, long k, pm_poll *poll)
 {
+    const hbatch *b = problem;
+    scratch *s = scratch_space;
     const int n = b->n;
     const size_t nn = (size_t)n;
     double *x = b->x + k * nn;
@@ -305,7 +262,7 @@ run_system(hbatch *b, scratch *s, long k, int poll)
     }
     running = outer;
     if (info == PM_IER_CANCELLED) {
-        return;
+        return 1;
     }
 store:
     b->ier[k] = info;
@@ -313,94 +270,14 @@ store:
     b->njev[k] = b->jac == NULL ? 0 : run.jac_calls;
     b->status[k] = run.status;
     b->fnorm[k] = enorm_(&n, fvec);
-    atomic_fetch_add(&b->fits_done, 1);
+    return 0;
 }
 
-static void
-run_systems(hbatch *b, scratch *s, int poll)
-{
-    while (!atomic_load_explicit(&b->cancel, memory_order_relaxed)) {
-        long k = atomic_fetch_add(&b->next_fit, 1);
-        if (k >= b->count) {
-            break;
-        }
-        run_system(b, s, k, poll);  /* it polls every POLL_EVERY calls */
-    }
-}
-
-static void *
-worker(void *argument)
-{
-    hbatch *b = argument;
-    scratch s = {0};
-    if (scratch_init(&s, b->n, b->lr) < 0) {
-        atomic_store(&b->out_of_memory, 1);
-        atomic_store(&b->cancel, 1);
-    }
-    else {
-        run_systems(b, &s, 0);
-        scratch_free(&s);
-    }
-    pthread_mutex_lock(&b->lock);
-    b->workers_running--;
-    pthread_cond_signal(&b->workers_done);
-    pthread_mutex_unlock(&b->lock);
-    return NULL;
-}
-
-static void
-watch_workers(hbatch *b)
-{
-    pthread_mutex_lock(&b->lock);
-    while (b->workers_running > 0) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_nsec += (long)(POLL_SECONDS * 1e9);
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec += 1;
-            deadline.tv_nsec -= 1000000000L;
-        }
-        int waited = pthread_cond_timedwait(&b->workers_done, &b->lock,
-                                            &deadline);
-        if (waited == ETIMEDOUT && b->workers_running > 0) {
-            pthread_mutex_unlock(&b->lock);
-            poll_python(b);
-            pthread_mutex_lock(&b->lock);
-        }
-    }
-    pthread_mutex_unlock(&b->lock);
-}
-
-static void
-run_batch(hbatch *b, int threads)
-{
-    b->thread_state = PyEval_SaveThread();
-    b->next_poll = now() + POLL_SECONDS;
-    pm_pool pool = {0};
-    int started = 0;
-    if (threads > 1) {
-        b->workers_running = threads;
-        started = pm_pool_start(&pool, threads, worker, b);
-        pthread_mutex_lock(&b->lock);
-        b->workers_running -= threads - started;
-        pthread_mutex_unlock(&b->lock);
-    }
-    if (started > 0) {
-        watch_workers(b);
-    }
-    else {
-        scratch s = {0};
-        if (scratch_init(&s, b->n, b->lr) < 0) {
-            atomic_store(&b->out_of_memory, 1);
-        }
-        else {
-            run_systems(b, &s, 1);
-            scratch_free(&s);
-        }
-    }
-    pm_pool_join(&pool);
-    PyEval_RestoreThread(b->thread_state);
-}
+static const pm_batch_kind hybrd_kind = {
+    .scratch_new = scratch_new,
+    .scratch_free = scratch_free,
+    .run = run_system,
+};
 
 /* A C-contiguous array of `type` with `size` elements, or NULL if None. */
 static int
@@ -450,27 +327,15 @@ pm_hybrd_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
     }
     npy_intp count = PyArray_DIM(xa, 0), n = PyArray_DIM(xa, 1);
     npy_intp lr = n * (n + 1) / 2;
-    hbatch b = {
-        .func = (pm_residual_fn *)(uintptr_t)func_address,
-        .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
-        .n = (int)n, .lr = (int)lr, .maxfev = maxfev, .ml = ml, .mu = mu,
-        .check_finite = check_finite, .xtol = xtol, .epsfcn = epsfcn,
-        .factor = factor, .count = count, .x = PyArray_DATA(xa),
-        .user_data = (char *)(uintptr_t)user_data_address,
-        .user_data_stride = user_data_stride,
-        .progress = progress == Py_None ? NULL : progress,
-    };
-    if (diag != Py_None) {
-        PyArrayObject *d = (PyArrayObject *)diag;
-        if (!PyArray_CheckExact(diag) || PyArray_TYPE(d) != NPY_DOUBLE ||
-                !PyArray_ISCARRAY_RO(d) ||
-                (PyArray_SIZE(d) != n && PyArray_SIZE(d) != count * n)) {
-            PyErr_SetString(PyExc_TypeError, "_minpack: diag must be (n,) "
-                            "or (K, n) float64");
-            return NULL;
-        }
-        b.diag = PyArray_DATA(d);
-        b.diag_stride = PyArray_SIZE(d) == n && count != 1 ? 0 : n;
+    const npy_intp diag_size = diag == Py_None ? 0
+                               : PyArray_SIZE((PyArrayObject *)diag);
+    if (diag != Py_None && (!PyArray_CheckExact(diag) ||
+            PyArray_TYPE((PyArrayObject *)diag) != NPY_DOUBLE ||
+            !PyArray_ISCARRAY_RO((PyArrayObject *)diag) ||
+            (diag_size != n && diag_size != count * n))) {
+        PyErr_SetString(PyExc_TypeError, "_minpack: diag must be (n,) or "
+                        "(K, n) float64");
+        return NULL;
     }
     void *p[10];
     static const int types[10] = {NPY_INT32, NPY_INT32, NPY_INT32,
@@ -491,28 +356,29 @@ pm_hybrd_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
             return NULL;
         }
     }
-    b.ier = p[0], b.nfev = p[1], b.njev = p[2], b.status = p[3];
-    b.nonfinite = p[4], b.fnorm = p[5];
-    b.fvec = p[6], b.fjac = p[7], b.r = p[8], b.qtf = p[9];
-    if (count == 0) {
-        return PyLong_FromLong(0);
-    }
-    atomic_init(&b.cancel, 0);
-    atomic_init(&b.next_fit, 0);
-    atomic_init(&b.fits_done, 0);
-    atomic_init(&b.out_of_memory, 0);
-    if (pthread_mutex_init(&b.lock, NULL) != 0 ||
-            pthread_cond_init(&b.workers_done, NULL) != 0) {
+    /* On the heap: the workers read it (see pm_batch_run). */
+    hbatch *b = PyMem_RawCalloc(1, sizeof(*b));
+    if (b == NULL) {
         return PyErr_NoMemory();
     }
-    run_batch(&b, threads > count ? (int)count : threads);
-    pthread_cond_destroy(&b.workers_done);
-    pthread_mutex_destroy(&b.lock);
-    if (b.python_error) {
-        return NULL;
-    }
-    if (atomic_load(&b.out_of_memory)) {
-        return PyErr_NoMemory();
-    }
-    return PyLong_FromLong(atomic_load(&b.fits_done));
+    *b = (hbatch){
+        .func = (pm_residual_fn *)(uintptr_t)func_address,
+        .jac = (pm_jacobian_fn *)(uintptr_t)jac_address,
+        .n = (int)n, .lr = (int)lr, .maxfev = maxfev, .ml = ml, .mu = mu,
+        .check_finite = check_finite, .xtol = xtol, .epsfcn = epsfcn,
+        .factor = factor, .x = PyArray_DATA(xa),
+        .diag = diag == Py_None ? NULL
+                : PyArray_DATA((PyArrayObject *)diag),
+        .diag_stride = diag_size == count * n ? n : 0,
+        .user_data = (char *)(uintptr_t)user_data_address,
+        .user_data_stride = user_data_stride,
+        .ier = p[0], .nfev = p[1], .njev = p[2], .status = p[3],
+        .nonfinite = p[4], .fnorm = p[5],
+        .fvec = p[6], .fjac = p[7], .r = p[8], .qtf = p[9],
+    };
+    atomic_init(&b->cancel, 0);
+    long done = pm_batch_run(&hybrd_kind, b, &b->cancel, (long)count,
+                             threads, progress, "fsolve_batch");
+    PyMem_RawFree(b);
+    return done < 0 ? NULL : PyLong_FromLong(done);
 }
