@@ -211,3 +211,78 @@ def test_progress_is_reported_and_its_exception_propagates(threads):
     with pytest.raises(Stop):
         fsolve_batch(equations, x0, data=data, threads=threads,
                      progress=stop)
+
+
+# --- vectorized=True ---------------------------------------------------------
+
+def vectorized_equations(X, rows):
+    return np.column_stack([X[:, 0] * np.cos(X[:, 1]) - rows[:, 0],
+                            X[:, 1] * X[:, 0] - X[:, 1] - rows[:, 1]])
+
+
+def vectorized_jacobian(X, rows):
+    jac = np.empty((X.shape[0], 2, 2))
+    jac[:, 0, 0] = np.cos(X[:, 1])
+    jac[:, 0, 1] = -X[:, 0] * np.sin(X[:, 1])
+    jac[:, 1, 0] = X[:, 1]
+    jac[:, 1, 1] = X[:, 0] - 1.0
+    return jac
+
+
+def alone(vectorized):
+    """The vectorized function on one system, for fsolve."""
+    def function(x, row):
+        return vectorized(x[None, :], row[None, :])[0]
+    return function
+
+
+@pytest.mark.parametrize("with_jacobian", [False, True],
+                         ids=["hybrd", "hybrj"])
+def test_vectorized_batch_is_fsolve_on_each_system(with_jacobian):
+    data, x0 = rows(300), starts(300)
+    batch = fsolve_batch(
+        vectorized_equations, x0, data=data, vectorized=True,
+        fprime=vectorized_jacobian if with_jacobian else None,
+        full_output=True)
+    assert batch.solver == "fsolve" and batch.cov_x is None
+    for k in range(300):
+        x, info, ier, mesg = fsolve(
+            alone(vectorized_equations), x0[k], args=(data[k],),
+            fprime=alone(vectorized_jacobian) if with_jacobian else None,
+            full_output=True)
+        assert batch.x[k].tobytes() == x.tobytes(), k
+        assert (batch.ier[k], batch.nfev[k]) == (ier, info["nfev"]), k
+        for key in ("fvec", "fjac", "r", "qtf"):
+            assert getattr(batch, key)[k].tobytes() == info[key].tobytes()
+        assert batch.message(k) == mesg
+
+
+def test_vectorized_with_band_and_maxfev_is_fsolve():
+    data, x0 = rows(50), starts(50)
+    for options in ({"band": (0, 0)}, {"maxfev": 5}):
+        batch = fsolve_batch(vectorized_equations, x0, data=data,
+                             vectorized=True, **options)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            singles = [fsolve(alone(vectorized_equations), x0[k],
+                              args=(data[k],), **options)
+                       for k in range(50)]
+        assert batch.x.tobytes() == np.array(singles).tobytes()
+
+
+def test_vectorized_wrong_shape_names_fsolve_batch():
+    def bad(X, rows):
+        return np.zeros((X.shape[0], 3))
+    with pytest.raises(ValueError, match=r"^fsolve_batch: a vectorized func "
+                                         r"must return an array of shape"):
+        fsolve_batch(bad, starts(4), data=rows(4), vectorized=True)
+
+    calls = []
+
+    def later(X, rows):
+        calls.append(1)
+        return vectorized_equations(X, rows) if len(calls) < 3 else \
+            np.zeros((X.shape[0], 3))
+    with pytest.raises(ValueError, match=r"^fsolve_batch: func returned an "
+                                         r"array of shape"):
+        fsolve_batch(later, starts(4), data=rows(4), vectorized=True)

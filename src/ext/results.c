@@ -66,7 +66,7 @@ pm_results_init(pm_results *results, PyObject *x, PyObject *diag,
             check_array(status, "status", NPY_INT32, count, 0) < 0 ||
             check_array(nonfinite, "nonfinite", NPY_INT32, count, 0) < 0 ||
             check_array(fnorm, "fnorm", NPY_DOUBLE, count, 0) < 0 ||
-            check_array(cov, "cov", NPY_DOUBLE, count * n * n, 0) < 0 ||
+            check_array(cov, "cov", NPY_DOUBLE, count * n * n, 1) < 0 ||
             check_array(fvec, "fvec", NPY_DOUBLE, count * m, 1) < 0 ||
             check_array(fjac, "fjac", NPY_DOUBLE, count * m * n, 1) < 0 ||
             check_array(ipvt, "ipvt", NPY_INT32, count * n, 1) < 0 ||
@@ -147,6 +147,9 @@ pm_results_store(const pm_results *r, long k, const pm_fit_rows *rows,
     r->status[k] = status;
     r->nonfinite[k] = nonfinite_at;
     r->fnorm[k] = enorm_(&m, rows->fvec);
+    if (r->cov == NULL) {
+        return;  /* fsolve_batch's: no cov_x */
+    }
     double *cov = r->cov + (size_t)k * n * n;
     if (ier < 1 || ier > 4 ||
             pm_inverse_jtj(rows->fjac, m, n, rows->ipvt, cov,

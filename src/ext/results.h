@@ -24,7 +24,8 @@ typedef struct {
 
 /*
  * Check x, diag and the outputs tuple (ier, nfev, njev, status, nonfinite,
- * fnorm, cov, fvec, fjac, ipvt, qtf; the last four may be None) and point
+ * fnorm, cov, fvec, fjac, ipvt, qtf; the last four may be None, and cov
+ * too, for fsolve_batch, which keeps no cov_x) and point
  * `results` at them.  -1 with TypeError when an array is not exactly what
  * the engines will write to.
  */

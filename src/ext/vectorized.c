@@ -56,6 +56,7 @@ typedef struct {
     pm_fit_rows rows;           /* the fit's own, or the slot's scratch */
     pm_fit_rows scratch;
     double *work, *diag;
+    double *r, *r_scratch;      /* hybr: the fit's row of R, or scratch */
     int ier, nfev, njev, nonfinite_at;
 } slot;
 
@@ -73,6 +74,14 @@ typedef struct vbatch {
     double *covariance;         /* pm_inverse_jtj scratch */
     PyObject *progress;
     double next_progress;
+    /*
+     * fsolve_batch: hybrd (jac NULL) or hybrj instead of lmdif/lmder, m ==
+     * n, with R in rows of lr = n(n+1)/2 (r: the caller's, or NULL), and
+     * no cov_x.  `who` names the public function in errors.
+     */
+    int hybr, ml, mu, lr;
+    double *r;
+    const char *who;
 } vbatch;
 
 /* The slot whose fiber this thread is running: set before each resume. */
@@ -112,6 +121,52 @@ vectorized_lmder_fcn(const int *m, const int *n, const double *x,
     }
 }
 
+static void
+vectorized_hybrd_fcn(const int *n, const double *x, double *fvec,
+                     int *iflag)
+{
+    (void)n;
+    if (*iflag > 0) {  /* 1: an iterate or trial, 2: a difference point */
+        wait_for(running_slot, SLOT_WANTS_F, x, fvec);
+    }
+}
+
+static void
+vectorized_hybrj_fcn(const int *n, const double *x, double *fvec,
+                     double *fjac, const int *ldfjac, int *iflag)
+{
+    (void)n, (void)ldfjac;  /* ldfjac == n */
+    slot *s = running_slot;
+    if (*iflag == 1) {
+        wait_for(s, SLOT_WANTS_F, x, fvec);
+    }
+    else if (*iflag == 2) {
+        wait_for(s, SLOT_WANTS_J, x, fjac);
+    }
+}
+
+/* fsolve_batch's fit: hybrd or hybrj, with m == n. */
+static void
+run_hybr(slot *s, vbatch *b, double *x)
+{
+    int n = b->results.n;
+    double *wa = s->work;
+    const int nprint = 0;
+    if (b->jac == NULL) {
+        hybrd_(vectorized_hybrd_fcn, &n, x, s->rows.fvec, &b->xtol,
+               &b->maxfev, &b->ml, &b->mu, &b->epsfcn, s->diag, &b->mode,
+               &b->factor, &nprint, &s->ier, &s->nfev, s->rows.fjac, &n,
+               s->r, &b->lr, s->rows.qtf, wa, wa + n, wa + 2 * n,
+               wa + 3 * n);
+    }
+    else {
+        hybrj_(vectorized_hybrj_fcn, &n, x, s->rows.fvec, s->rows.fjac, &n,
+               &b->xtol, &b->maxfev, s->diag, &b->mode, &b->factor, &nprint,
+               &s->ier, &s->nfev, &s->njev, s->r, &b->lr, s->rows.qtf, wa,
+               wa + n, wa + 2 * n, wa + 3 * n);
+    }
+}
+
 /* A fiber's whole life: one fit, then a last switch back. */
 static void
 run_fit(void *argument)
@@ -123,7 +178,10 @@ run_fit(void *argument)
     double *x = b->results.x + (size_t)s->fit * n;
     double *wa = s->work;
     const int nprint = 0;
-    if (b->jac == NULL) {
+    if (b->hybr) {
+        run_hybr(s, b, x);
+    }
+    else if (b->jac == NULL) {
         lmdif_(vectorized_lmdif_fcn, &m, &n, x, s->rows.fvec, &b->ftol,
                &b->xtol, &b->gtol, &b->maxfev, &b->epsfcn, s->diag, &b->mode,
                &b->factor, &nprint, &s->ier, &s->nfev, s->rows.fjac, &m,
@@ -146,6 +204,7 @@ slot_free(slot *s)
     pm_fit_rows_free(&s->scratch);
     PyMem_RawFree(s->work);
     PyMem_RawFree(s->diag);
+    PyMem_RawFree(s->r_scratch);
 }
 
 static int
@@ -156,8 +215,9 @@ slot_init(slot *s, vbatch *b)
     s->batch = b;
     s->work = PyMem_RawMalloc((3 * n + m + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc((n + 1) * sizeof(double));
+    s->r_scratch = PyMem_RawMalloc(((size_t)b->lr + 1) * sizeof(double));
     if (pm_fit_rows_alloc(&s->scratch, (int)m, (int)n) < 0 ||
-            s->work == NULL || s->diag == NULL ||
+            s->work == NULL || s->diag == NULL || s->r_scratch == NULL ||
             pm_fiber_create(&s->fiber, STACK_SIZE) < 0) {
         slot_free(s);
         return -1;
@@ -180,6 +240,8 @@ enter_next_fit(vbatch *b, slot *s)
     s->first_request = 1;
     pm_results_rows(r, s->fit, &s->scratch, &s->rows);
     pm_fit_rows_clear(&s->rows, r->m, r->n);
+    s->r = b->r != NULL ? b->r + s->fit * b->lr : s->r_scratch;
+    memset(s->r, 0, (size_t)b->lr * sizeof(double));
     if (r->diag != NULL) {
         memcpy(s->diag, r->diag + s->fit * r->diag_stride,
                (size_t)r->n * sizeof(double));
@@ -191,6 +253,7 @@ enter_next_fit(vbatch *b, slot *s)
 static void
 leave(vbatch *b, slot *s)
 {
+    /* fsolve_batch keeps no cov_x (results.cov is NULL there). */
     pm_results_store(&b->results, s->fit, &s->rows, s->ier, s->nfev,
                      s->njev, 0, s->nonfinite_at, b->covariance);
     b->fits_done++;
@@ -218,7 +281,7 @@ run_runnable(vbatch *b)
 
 /* Add "while evaluating fits ..." to the exception being raised. */
 static void
-note_fits(PyObject *fits)
+note_fits(PyObject *fits, const char *who)
 {
     PyObject *exc = pm_take_exception();
     if (exc == NULL) {
@@ -237,8 +300,8 @@ note_fits(PyObject *fits)
         Py_XDECREF(fit);
     }
     PyObject *note = shown == NULL ? NULL : PyUnicode_FromFormat(
-            "in leastsq_batch(vectorized=True), evaluating %zd fit%s: %R%s",
-            (Py_ssize_t)count, count == 1 ? "" : "s", shown,
+            "in %s(vectorized=True), evaluating %zd fit%s: %R%s",
+            who, (Py_ssize_t)count, count == 1 ? "" : "s", shown,
             count > SHOWN ? " and more" : "");
     Py_XDECREF(shown);
     PyObject *notes = note == NULL ? NULL
@@ -349,17 +412,18 @@ evaluate(vbatch *b, enum slot_state wanted)
         if (shape != NULL) {
             if (jacobian) {
                 PyErr_Format(PyExc_ValueError,
-                             "leastsq_batch: Dfun returned an array of shape "
+                             "%s: %s returned an array of shape "
                              "%S for %zd fits; it must be (%zd, %zd, %zd)",
+                             b->who, b->hybr ? "fprime" : "Dfun",
                              shape, (Py_ssize_t)k, (Py_ssize_t)k,
                              (Py_ssize_t)rows_expected,
                              (Py_ssize_t)cols_expected);
             }
             else {
                 PyErr_Format(PyExc_ValueError,
-                             "leastsq_batch: func returned an array of shape "
+                             "%s: func returned an array of shape "
                              "%S for %zd fits; it must be (%zd, %zd)",
-                             shape, (Py_ssize_t)k, (Py_ssize_t)k,
+                             b->who, shape, (Py_ssize_t)k, (Py_ssize_t)k,
                              (Py_ssize_t)m);
             }
             Py_DECREF(shape);
@@ -407,7 +471,7 @@ evaluate(vbatch *b, enum slot_state wanted)
 
 free_waiting:
     if (status < 0 && PyErr_Occurred()) {
-        note_fits((PyObject *)fits);
+        note_fits((PyObject *)fits, b->who);
     }
     PyMem_Free(waiting);
 done:
@@ -487,14 +551,17 @@ PyObject *
 pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *func, *jac, *call_args, *data, *x, *diag, *progress, *outputs;
+    PyObject *r_out = Py_None;
     int m, col_deriv, check_finite, maxfev, slot_count;
+    int hybr = 0, ml = 0, mu = 0;
     double ftol, xtol, gtol, epsfcn, factor;
-    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!:batch_vectorized",
+    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!|piiO:batch_vectorized",
                           &func, &jac, &PyTuple_Type, &call_args,
                           &PyTuple_Type, &data, &x, &diag, &m, &col_deriv,
                           &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
                           &check_finite, &slot_count, &progress,
-                          &PyTuple_Type, &outputs)) {
+                          &PyTuple_Type, &outputs, &hybr, &ml, &mu,
+                          &r_out)) {
         return NULL;
     }
     vbatch b = {
@@ -504,9 +571,25 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
         .ftol = ftol, .xtol = xtol, .gtol = gtol, .epsfcn = epsfcn,
         .factor = factor, .maxfev = maxfev,
         .progress = progress == Py_None ? NULL : progress,
+        .hybr = hybr, .ml = ml, .mu = mu,
+        .who = hybr ? "fsolve_batch" : "leastsq_batch",
     };
     if (pm_results_init(&b.results, x, diag, outputs, m) < 0) {
         return NULL;
+    }
+    if (hybr) {
+        npy_intp n = b.results.n;
+        b.lr = (int)(n * (n + 1) / 2);
+        PyArrayObject *ra = (PyArrayObject *)r_out;
+        if (m != n || n > 65534 || b.results.cov != NULL ||
+                (r_out != Py_None && (!PyArray_CheckExact(r_out) ||
+                 PyArray_TYPE(ra) != NPY_DOUBLE || !PyArray_ISCARRAY(ra) ||
+                 PyArray_SIZE(ra) != b.results.count * b.lr))) {
+            PyErr_SetString(PyExc_TypeError, "_minpack: hybr needs m == n "
+                            "<= 65534, no cov and r (K, n(n+1)/2) or None");
+            return NULL;
+        }
+        b.r = r_out == Py_None ? NULL : PyArray_DATA(ra);
     }
     for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(data); j++) {
         PyObject *item = PyTuple_GET_ITEM(data, j);

@@ -1,11 +1,14 @@
 """``fsolve_batch``: many independent systems, each its own hybrd/hybrj.
 
-The kinds of ``leastsq_batch`` (see ``_batch.py``), with its helpers for
-starts, data, diag and progress:
+The three kinds of ``leastsq_batch`` (see ``_batch.py``), with its helpers
+for starts, data, diag and progress and its engines:
 
 - compiled callbacks: the systems run on a pool of C threads, the GIL
-  released throughout (src/ext/hybrd_batch.c); fit k gets the address of
-  row k of ``data`` as its ``user_data``;
+  released throughout (batch.c's engine, hybrd_batch.c's kind); system k
+  gets the address of row k of ``data`` as its ``user_data``;
+- ``vectorized=True``: a numpy ``func(X, *args, *data_rows)`` for the k
+  systems waiting now (X of shape (k, n)); each system runs its own hybrd
+  on a fiber (src/ext/vectorized.c, leastsq_batch's scheduler);
 - a plain Python ``func(x, *args, *data_rows)``: ``fsolve`` on one system
   after another in the calling thread.
 
@@ -19,13 +22,13 @@ import time
 import numpy as np
 
 from . import _compiled, _minpack
-from ._batch import (_PROGRESS_PERIOD, _add_note, _check_starts_finite,
-                     _compiled_user_data, _data_tuple, _diags, _progress,
-                     _starts)
+from ._batch import (_PROGRESS_PERIOD, _VECTORIZED_SLOTS, _add_note,
+                     _check_starts_finite, _compiled_user_data, _data_tuple,
+                     _diags, _progress, _starts)
 from ._batch_result import BatchResult
 from ._fsolve import (_run_python, band_of, finish,
                       options as fsolve_options)
-from ._leastsq import (_FLOAT64_EPSILON, NonFiniteInputError,
+from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _check_callables, _count, _diag, _flag, _real,
                        _start)
 
@@ -71,7 +74,13 @@ def fsolve_batch(func, x0, args=(), fprime=None, *, data=None,
         What differs between systems: arrays whose first dimension is K (as
         for ``leastsq_batch``).
     vectorized : bool, optional
-        Not available yet for ``fsolve_batch`` (TypeError if true).
+        True for a numpy ``func(X, *args, *data_rows)`` that evaluates the
+        k systems waiting now: X has shape (k, n), each data array comes as
+        its k matching rows, and the result has shape (k, n); ``fprime``
+        likewise returns (k, n, n) (transposed with `col_deriv`).  Every
+        system runs its own hybrd/hybrj to its own end, as for
+        ``leastsq_batch(vectorized=True)``; func is called once on system
+        0 alone first, to learn the output's dtype.
     col_deriv, xtol, maxfev, band, epsfcn, factor, check_finite
         As in ``fsolve``, for every system.
     diag : array_like, shape (n,) or (K, n), optional
@@ -105,9 +114,7 @@ def fsolve_batch(func, x0, args=(), fprime=None, *, data=None,
     KeyboardInterrupt
         Ctrl-C stops a compiled batch within a fraction of a second.
     """
-    if _flag(vectorized, "vectorized", WHO):
-        raise TypeError("fsolve_batch: vectorized=True is not available "
-                        "yet; use compiled callbacks or a Python func")
+    vectorized = _flag(vectorized, "vectorized", WHO)
     compiled = _compiled.is_compiled(func)
     if fprime is not None and compiled != _compiled.is_compiled(fprime):
         raise TypeError("fsolve_batch: func and fprime must both be "
@@ -119,6 +126,19 @@ def fsolve_batch(func, x0, args=(), fprime=None, *, data=None,
     check_finite = _flag(check_finite, "check_finite", WHO)
     diag = _diags(diag, count, n, WHO)
     report = _progress(progress, WHO)
+    if vectorized:
+        if compiled or (fprime is not None
+                        and _compiled.is_compiled(fprime)):
+            raise TypeError("fsolve_batch: vectorized=True takes Python "
+                            "(numpy) functions, not compiled callables")
+        if threads is not None and threads != 1:
+            raise ValueError("fsolve_batch: threads applies to compiled "
+                             "callbacks; a vectorized batch runs in the "
+                             "calling thread (threads=None or 1)")
+        return _batch_vectorized(func, fprime, x0, args, data, count, n,
+                                 col_deriv, xtol, maxfev, band, epsfcn,
+                                 factor, diag, full_output, check_finite,
+                                 report)
     if compiled:
         return _batch_compiled(func, fprime, x0, args, data, count, n,
                                col_deriv, xtol, maxfev, band, epsfcn,
@@ -323,3 +343,53 @@ def _batch_python(func, fprime, x0, args, data, count, n, col_deriv, xtol,
                        solver="fsolve",
                        options=dict(xtol=shown[0], maxfev=shown[1]))
 
+
+
+def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
+                      xtol, maxfev, band, epsfcn, factor, diag, full_output,
+                      check_finite, report):
+    """Every system its own hybrd/hybrj on a fiber, one call of func for
+    all systems waiting (leastsq_batch's scheduler, vectorized.c)."""
+    _check_callables(func, fprime, WHO, "fprime")
+    col_deriv = _flag(col_deriv, "col_deriv", WHO)
+    args = args if type(args) is tuple else (args,)
+    if check_finite:
+        _check_starts_finite(x0, WHO)
+    xtol, factor, maxfev_used, maxfev_shown = fsolve_options(
+        xtol, factor, maxfev, n, fprime is None)
+    ml, mu = band_of(band, n) if fprime is None else (n - 1, n - 1)
+    if fprime is None and epsfcn is not None:
+        epsfcn = _real(epsfcn, "epsfcn", finite=True, who="fsolve")
+    data = tuple(np.asarray(d) for d in data)
+    options = dict(xtol=xtol, maxfev=maxfev_shown)
+    results, outputs = _result_arrays(count, n, full_output)
+    if count > 0:
+        # One call on system 0 alone gives the output's dtype, as fsolve's
+        # evaluation at x0 does, and checks its shape.
+        probe = np.asarray(func(x0[:1].copy(), *args,
+                                *(d[:1] for d in data)))
+        if probe.shape != (1, n):
+            raise ValueError(f"fsolve_batch: a vectorized func must return "
+                             f"an array of shape (k, n) = (k, {n}) for k "
+                             f"systems; for one it returned shape "
+                             f"{probe.shape}")
+        if fprime is None and epsfcn is None:
+            epsfcn = _EPSILON_OF.get(probe.dtype, _FLOAT64_EPSILON)
+        elif fprime is not None:
+            epsfcn = _FLOAT64_EPSILON  # unused by hybrj
+        # pm_results' order: ier, nfev, njev, status, nonfinite, fnorm,
+        # cov (None: no cov_x), fvec, fjac, ipvt (None), qtf; and R apart.
+        engine_outputs = outputs[:6] + (None, outputs[6], outputs[7], None,
+                                        outputs[9])
+        _minpack.batch_vectorized(
+            func, fprime, args, data, x0, diag, n, col_deriv, 0.0, xtol,
+            0.0, maxfev_used, epsfcn, factor, check_finite,
+            _VECTORIZED_SLOTS, report, engine_outputs, True, ml, mu,
+            outputs[8])
+    _raise_for_nonfinite(results.pop("nonfinite"))
+    if report is not None:
+        report(count, count)
+    if fprime is None:
+        results["njev"] = None
+    return BatchResult(x=x0, cov_x=None, **results, solver="fsolve",
+                       options=options)
