@@ -281,7 +281,8 @@ EOF
     "$WORK/venv-numpy2/bin/python" -m mypy.stubtest pyminpack._leastsq \
             pyminpack._curve_fit pyminpack._curve_fit_batch \
             pyminpack._check_jacobian pyminpack.compiled pyminpack.dask \
-            pyminpack._batch pyminpack._batch_result \
+            pyminpack._batch pyminpack._batch_result pyminpack._fsolve \
+            pyminpack._fsolve_batch \
         || fail "a stub in src/pyminpack/*.pyi does not match its module (update the stub)"
     "$WORK/venv-numpy2/bin/python" -m mypy --strict --no-incremental typed_example.py \
         || fail "the typed example does not type-check"

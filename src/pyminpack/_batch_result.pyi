@@ -17,7 +17,7 @@ class BatchResult:
     nfev: NDArray[np.int32]  # (K,)
     njev: NDArray[np.int32] | None  # (K,), with Dfun only
     fnorm: NDArray[np.float64]  # (K,)
-    cov_x: NDArray[np.float64]  # (K, n, n), NaN where leastsq gives None
+    cov_x: NDArray[np.float64] | None  # (K, n, n), NaN where leastsq gives None; None from fsolve_batch
     success: NDArray[np.bool_]  # (K,)
     status: NDArray[np.int32]  # (K,), what a compiled callback returned
     fvec: NDArray[np.float64] | None  # (K, m), full_output only
@@ -34,7 +34,7 @@ class BatchResult:
         nfev: NDArray[np.int32],
         njev: NDArray[np.int32] | None,
         fnorm: NDArray[np.float64],
-        cov_x: NDArray[np.float64],
+        cov_x: NDArray[np.float64] | None,
         status: NDArray[np.int32],
         fvec: NDArray[np.float64] | None = None,
         fjac: NDArray[np.float64] | None = None,
