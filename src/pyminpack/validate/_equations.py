@@ -90,11 +90,11 @@ def _verdict(target, case, solver, with_jacobian, references, results):
     ``results``."""
     run = _run(target, case, with_jacobian)
     results.append((case, solver, run.result, run.evaluations))
-    verdict, differences, max_ulps = judge(case.reference(with_jacobian),
-                                           run.result, run.error)
+    verdict, differences, max_ulps_x, max_ulps_fvec = judge(
+        case, case.reference(with_jacobian), run.result, run.error)
     found = Verdict(case=case.name, suite=case.suite, solver=solver,
                     verdict=verdict, differences=differences,
-                    max_ulps_x=max_ulps)
+                    max_ulps_x=max_ulps_x, max_ulps_fvec=max_ulps_fvec)
     if verdict == "EXACT":
         return found
     if not same_bits(case.func(case.x0), case.fvec0):
