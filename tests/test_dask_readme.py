@@ -1,19 +1,15 @@
-"""The README's "Many fits on a cluster" example runs as printed (a script:
+"""The user guide's "Many fits on a cluster" example (dask.md) runs as printed (a script:
 its LocalCluster starts worker processes) and prints what it says."""
 
-import pathlib
 import re
 import subprocess
 import sys
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+from doc_blocks import blocks
 
 
 def example():
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## Many fits on a cluster")
-    section = text[start:text.index("\n## ", start + 1)]
-    return re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    return blocks("guide/dask.md")[0]
 
 
 def test_cluster_example_runs_as_printed(tmp_path):

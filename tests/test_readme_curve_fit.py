@@ -1,22 +1,18 @@
-"""The README's "curve_fit" examples run as printed and do what it says."""
+"""The curve_fit examples of the user guide (curve_fit.md, many_fits.md)
+run as printed and do what they say."""
 
 import contextlib
 import io
-import pathlib
-import re
-
 import numpy as np
 
+from doc_blocks import blocks
 from pyminpack import curve_fit
-
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
 def python_blocks():
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## curve_fit")
-    section = text[start:text.index("\n## ", start + 1)]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+    return [*blocks("guide/curve_fit.md"),
+            *blocks("guide/many_fits.md",
+                    heading="## Many curves: `curve_fit_batch`")]
 
 
 def run(source):

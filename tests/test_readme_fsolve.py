@@ -1,24 +1,13 @@
-"""The README's fsolve, fsolve_batch and Dfun_row examples run as printed
-and do what their comments say."""
+"""The user guide's fsolve, fsolve_batch (fsolve.md) and Dfun_row (lmstr.md)
+examples run as printed and do what their comments say."""
 
 import contextlib
 import io
-import pathlib
-import re
-
 import numpy as np
 import pytest
 
+from doc_blocks import blocks
 from pyminpack import fsolve
-
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
-
-
-def python_blocks(heading):
-    text = README.read_text(encoding="utf-8")
-    start = text.index(heading)
-    section = text[start:text.index("\n## ", start + 1)]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
 
 
 def run(source):
@@ -29,7 +18,7 @@ def run(source):
 
 
 def test_fsolve_example_prints_what_its_comment_says():
-    namespace, out = run(python_blocks("## fsolve")[0])
+    namespace, out = run(blocks("guide/fsolve.md")[0])
     assert out.strip() == ("[6.50409711 0.90841421] 1 The solution "
                            "converged.")
     assert namespace["root"].tobytes() == fsolve(
@@ -39,7 +28,7 @@ def test_fsolve_example_prints_what_its_comment_says():
 
 def test_fsolve_batch_example_prints_what_its_comment_says():
     pytest.importorskip("numba")
-    namespace, out = run(python_blocks("## fsolve")[1])
+    namespace, out = run(blocks("guide/fsolve.md")[1])
     assert out.strip() == ("<BatchResult: 100000 systems of 2 unknowns, "
                            "100000 solved>")
     result, rows = namespace["result"], namespace["rows"]
@@ -48,7 +37,7 @@ def test_fsolve_batch_example_prints_what_its_comment_says():
 
 
 def test_dfun_row_example_recovers_the_parameters():
-    namespace, out = run(python_blocks("## Least squares in O(n²) memory")[0])
+    namespace, out = run(blocks("guide/lmstr.md")[0])
     assert namespace["ier"] in (1, 2, 3)
     np.testing.assert_allclose(namespace["p"], [2.5, 1.3, 0.5], rtol=1e-9)
     assert out.startswith("[2.5 1.3 0.5]")

@@ -1,31 +1,19 @@
-"""The README's "Many fits" examples run as printed, and the numba and the
-C library versions of the same residuals give the same bits."""
+"""The user guide's compiled-callback examples (compiled.md) and vectorized
+example (many_fits.md) run as printed, and the numba and the C library
+versions of the same residuals give the same bits."""
 
-import pathlib
-import re
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
-
-
-def section():
-    text = README.read_text(encoding="utf-8")
-    start = text.index("## Many fits")
-    return text[start:text.index("\n## ", start + 1)]
-
-
-def blocks(language):
-    return re.findall(rf"```{language}\n(.*?)```", section(), re.S)
+from doc_blocks import blocks
 
 
 def test_numba_example_runs_and_fits():
     pytest.importorskip("numba")  # tools/test_latest.sh may run without it
     namespace = {}
-    exec(blocks("python")[0], namespace)
+    exec(blocks("guide/compiled.md")[0], namespace)
     result = namespace["result"]
     assert len(result) == 10_000 and result.success.all()
     x, ier = namespace["x"], namespace["ier"]
@@ -37,16 +25,12 @@ def test_numba_example_runs_and_fits():
 def test_ctypes_example_gives_the_bits_of_the_numba_one(tmp_path,
                                                        monkeypatch):
     pytest.importorskip("numba")
-    source = blocks("c")[1]
-    (tmp_path / "decay.c").write_text(source)
-    subprocess.run(["cc", "-O2", "-shared", "-fPIC", "decay.c", "-o",
-                    "libdecay.so", "-lm"], cwd=tmp_path, check=True)
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
-    exec(blocks("python")[0], namespace)
-    numba_result = namespace["result"]
-    exec(blocks("python")[1], namespace)
-    ctypes_result = namespace["result"]
+    monkeypatch.chdir(tmp_path)  # the C example writes and builds its library here
+    numba_namespace, ctypes_namespace = {}, {}
+    exec(blocks("guide/compiled.md")[0], numba_namespace)
+    exec(blocks("guide/compiled.md")[1], ctypes_namespace)
+    numba_result = numba_namespace["result"]
+    ctypes_result = ctypes_namespace["result"]
     np.testing.assert_array_equal(ctypes_result.x, numba_result.x)
     np.testing.assert_array_equal(ctypes_result.nfev, numba_result.nfev)
 
@@ -54,7 +38,7 @@ def test_ctypes_example_gives_the_bits_of_the_numba_one(tmp_path,
 def test_vectorized_example_runs_and_is_leastsq_per_curve():
     from pyminpack import leastsq
     namespace = {}
-    exec(blocks("python")[2], namespace)
+    exec(blocks("guide/many_fits.md", heading="## Vectorized numpy models")[0], namespace)
     fits, model, y = namespace["fits"], namespace["model"], namespace["y"]
     assert len(fits) == 10_000 and fits.success.all()
     for k in (0, 4321, 9999):
