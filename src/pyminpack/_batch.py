@@ -15,7 +15,6 @@ Fit k's results are those of ``leastsq`` on fit k alone, to the bit,
 whatever the number of fits or threads.
 """
 
-import sys
 import time
 
 import numpy as np
@@ -26,6 +25,7 @@ from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _args_tuple, _check_callables, _check_n_le_m, _count,
                        _flag, _maxfev, _real, _run_python, _tolerances)
 from ._messages import SUCCESS
+from ._progress import progress_bar
 
 __all__ = ["leastsq_batch"]
 
@@ -365,19 +365,25 @@ def _result(x, results, Dfun, options, report, count):
     """The BatchResult of an engine's arrays (raising for a non-finite
     f(x0) when check_finite found one)."""
     nonfinite = results.pop("nonfinite")
+    if Dfun is None:
+        results["njev"] = None
+    result = BatchResult(x=x, **results, options=options)
     bad = np.flatnonzero(nonfinite >= 0)
     if bad.size:
         k = int(bad[0])
-        raise NonFiniteInputError(
+        error = NonFiniteInputError(
             f"leastsq_batch: func(x0) must be finite, but entry "
             f"{nonfinite[k]} of fit {k} is not ({bad.size} fits have "
             f"non-finite residuals at x0; pass check_finite=False to allow "
             f"it)", "func(x0)", int(nonfinite[k]), None, fit=k)
+        # Every fit has run (those fits never started): a caller that
+        # reports them one by one (curve_fit_batch) takes the rest from here.
+        error.batch_result = result
+        error.nonfinite = nonfinite
+        raise error
     if report is not None:
         report(count, count)
-    if Dfun is None:
-        results["njev"] = None
-    return BatchResult(x=x, **results, options=options)
+    return result
 
 
 def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
@@ -459,34 +465,7 @@ def _progress(progress, who="leastsq_batch"):
     if callable(progress):
         return progress
     if progress is True:
-        try:
-            import tqdm
-        except ImportError:
-            return _PlainProgress()
-        return _TqdmProgress(tqdm)
+        return progress_bar(who)
     raise TypeError(f"{who}: progress must be True, False or a "
                     f"callable taking (done, total), not "
                     f"{type(progress).__name__}")
-
-
-class _PlainProgress:
-    """A line on stderr, rewritten in place."""
-
-    def __call__(self, done, total):
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\rleastsq_batch: {done}/{total} fits{end}")
-        sys.stderr.flush()
-
-
-class _TqdmProgress:
-    def __init__(self, tqdm):
-        self.tqdm = tqdm
-        self.bar = None
-
-    def __call__(self, done, total):
-        if self.bar is None:
-            self.bar = self.tqdm.tqdm(total=total, unit="fit",
-                                      desc="leastsq_batch")
-        self.bar.update(done - self.bar.n)
-        if done >= total:
-            self.bar.close()

@@ -1,14 +1,12 @@
 """``pyminpack.dask.curve_fit_batch``: the local curve_fit_batch, one Dask
 task per chunk of curves."""
 
-import warnings
-
 import dask
 import numpy as np
 
 from .._batch_result import BatchResult
-from .._curve_fit_inputs import (COVARIANCE_WARNING, OptimizeWarning,
-                                 nan_mask, parameter_count)
+from .._curve_fit_inputs import nan_mask, parameter_count
+from .._fit_screening import warn_unknown_covariance
 # The check the local functions make (private: _leastsq.pyi omits it).
 from .._leastsq import _flag  # type: ignore[attr-defined]
 from ._graph import (active_client, along_fits, apply_per_chunk,
@@ -172,9 +170,9 @@ def _message_options(kwargs, n, finite_differences):
 
 
 def _warn_unknown_covariance(result, pcov):
-    """The local function's one warning, for the whole batch."""
+    """The local function's one warning, for the whole batch, and its
+    perr and covariance_unknown."""
     unknown = result.success & np.isinf(pcov).all(axis=(1, 2))
-    if unknown.any():
-        warnings.warn(f"{COVARIANCE_WARNING} for "
-                      f"{np.count_nonzero(unknown)} of {len(result)} fits",
-                      OptimizeWarning, stacklevel=3)
+    result.perr = np.sqrt(np.diagonal(pcov, axis1=1, axis2=2))
+    result.covariance_unknown = unknown
+    warn_unknown_covariance(unknown, unknown.shape, stacklevel=3)
