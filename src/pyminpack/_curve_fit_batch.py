@@ -221,7 +221,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     if per_curve:
         data.append(weights)
     if order is not None:
-        data += [order, kept_first(points, m)]
+        data += [order, kept_first(points, m), points < m]
     notes = screening.too_few_points(points, n)
     notes.update(screening.nonfinite_starts(starts))
     report_nonfinite = not check_finite and not explicit_no_check
@@ -376,7 +376,8 @@ def kept_first(points, m):
 
 class _Rows:
     """Which per-fit rows follow ydata in leastsq_batch's data: the
-    curve's own x, its weights, the order and mask of nan_policy='omit'."""
+    curve's own x, its weights, and for nan_policy='omit' the order, the
+    mask of kept points and whether the curve omits any."""
 
     __slots__ = ("x", "weights", "omit")
 
@@ -384,14 +385,15 @@ class _Rows:
         self.x, self.weights, self.omit = x, weights, omit
 
     def split(self, rows):
-        """(x rows or None, weight rows or None, (order, kept) or None)."""
+        """(x rows or None, weight rows or None, (order, kept, ragged) or
+        None)."""
         i = 0
         x = weights = None
         if self.x:
             x, i = rows[0], 1
         if self.weights:
             weights, i = rows[i], i + 1
-        return x, weights, (rows[i], rows[i + 1]) if self.omit else None
+        return x, weights, rows[i:i + 3] if self.omit else None
 
 
 def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
@@ -474,10 +476,20 @@ def _weigh(values, weights, point_axis):
 
 
 def _compact(values, omit, point_axis):
-    """nan_policy='omit': each curve's kept points first, the rest 0."""
+    """nan_policy='omit': each curve's kept points first, the rest 0.
+    Only the curves that omit points are touched (in a cube with a few
+    bad channels most curves keep all theirs)."""
     if omit is None:
         return values
-    indices, kept = omit
+    indices, kept, ragged = omit
+    if not np.any(ragged):
+        return values
+    if np.ndim(ragged) == 1 and not ragged.all():
+        values = np.array(values)  # f's own output may be read-only
+        values[ragged] = _compact(values[ragged], (indices[ragged],
+                                                   kept[ragged], True),
+                                  point_axis)
+        return values
     if point_axis == -2:
         indices, kept = indices[..., :, None], kept[..., :, None]
     elif values.ndim > indices.ndim:
