@@ -300,3 +300,27 @@ def test_progress_bar_of_tqdm_names_the_function(cube, capsys):
     err = capsys.readouterr().err
     assert "curve_fit_batch" in err and "leastsq_batch" not in err
     assert "fit/s" in err or "s/fit" in err
+
+
+def test_leastsq_batch_takes_fits_in_a_shape_of_their_own():
+    from pyminpack import leastsq, leastsq_batch
+
+    def residual(params, y):
+        return decay(T, *params) - y
+
+    rng = np.random.default_rng(9)
+    ydata = 2.0 * np.exp(-(0.5 + rng.random((2, 3, 1))) * T) + 0.1
+    x0 = np.broadcast_to([1.0, 1.0, 0.0], (2, 3, 3))
+    result = leastsq_batch(residual, x0, data=ydata)
+    assert result.shape == (2, 3) and result.x.shape == (2, 3, 3)
+    assert result.cov_x.shape == (2, 3, 3, 3)
+    for i in range(2):
+        for j in range(3):
+            x, cov_x, info, mesg, ier = leastsq(
+                residual, x0[i, j], args=(ydata[i, j],), full_output=True)
+            assert result.x[i, j].tobytes() == x.tobytes()
+            assert result.message((i, j)) == mesg
+    with pytest.raises(ValueError, match=r"data\[0\] has shape \(3, 2, 30\), "
+                       r"but x0 of shape \(2, 3, 3\) gives fits of shape "
+                       r"\(2, 3\)"):
+        leastsq_batch(residual, x0, data=np.swapaxes(ydata, 0, 1))

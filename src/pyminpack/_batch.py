@@ -24,6 +24,7 @@ from ._batch_result import BatchResult, result_arrays
 from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _args_tuple, _check_callables, _check_n_le_m, _count,
                        _flag, _maxfev, _real, _run_python, _tolerances)
+from ._fits_shape import fits_shaped
 from ._messages import SUCCESS
 from ._progress import progress_bar
 
@@ -56,9 +57,11 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         *fvec, void *user_data)``, returning 0 to go on), whose fits run on
         a pool of C threads without the GIL; or a Python function
         ``func(x, *args, *data_rows)``, run one fit after another.
-    x0 : array_like, shape (K, n) or (n,)
+    x0 : array_like, shape (K, n), (n,) or the fits' shape + (n,)
         The starts; (n,) is the start of every fit, K then being the
-        length of `data`.
+        length of `data`.  Fits laid out in a shape of their own (x0 of
+        three or more dimensions) take `data` and a per-fit `diag` with
+        that shape first, and the result's per-fit arrays have it.
     args : tuple, optional
         Shared by every fit.  For compiled callbacks it gives the one
         ``user_data`` pointer of all fits (as in ``leastsq``) when `data`
@@ -124,6 +127,19 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     KeyboardInterrupt
         Ctrl-C stops a compiled batch within a fraction of a second.
     """
+    shaped = fits_shaped(x0, data, diag)
+    if shaped is not None:
+        # Fits laid out in a shape of their own: run them as K rows, and
+        # give the per-fit results that shape back.
+        x0, data, diag, shape = shaped
+        result = leastsq_batch(
+            func, x0, args, Dfun, data=data, vectorized=vectorized,
+            col_deriv=col_deriv, ftol=ftol, xtol=xtol, gtol=gtol,
+            maxfev=maxfev, epsfcn=epsfcn, factor=factor, diag=diag,
+            threads=threads, full_output=full_output,
+            check_finite=check_finite, progress=progress, m=m)
+        result._reshape(shape)
+        return result
     vectorized = _flag(vectorized, "vectorized")
     compiled = _compiled.is_compiled(func)
     if compiled != (Dfun is not None and _compiled.is_compiled(Dfun)) and \

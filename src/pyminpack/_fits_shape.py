@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["Layout", "layout", "fit_name"]
+__all__ = ["Layout", "layout", "fit_name", "fits_shaped"]
 
 
 class Layout:
@@ -86,3 +86,27 @@ def layout(ydata, axis, who):
     axis %= ydata.ndim
     shape = ydata.shape[:axis] + ydata.shape[axis + 1:]
     return Layout(axis, ydata.ndim, shape, ydata.shape[axis], who)
+
+
+def fits_shaped(x0, data, diag):
+    """leastsq_batch with x0 of the fits' shape + (n,) (three or more
+    dimensions): x0, data and diag as K rows, and the fits' shape; None
+    for x0 of shape (K, n) or (n,), which need nothing."""
+    shape = np.shape(x0)
+    if len(shape) < 3:
+        return None
+    fits, n = shape[:-1], shape[-1]
+    count = int(np.prod(fits, dtype=np.int64))
+    rows = []
+    items = () if data is None else data if isinstance(data, tuple) \
+        else (data,)
+    for index, item in enumerate(items):
+        item = np.asarray(item)
+        if item.shape[:len(fits)] != fits:
+            raise ValueError(
+                f"leastsq_batch: data[{index}] has shape {item.shape}, but "
+                f"x0 of shape {shape} gives fits of shape {fits}")
+        rows.append(item.reshape(count, *item.shape[len(fits):]))
+    if diag is not None and np.ndim(diag) > 1:
+        diag = np.broadcast_to(diag, (*fits, n)).reshape(count, n)
+    return np.reshape(x0, (count, n)), tuple(rows) or None, diag, fits
