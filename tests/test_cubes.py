@@ -324,3 +324,26 @@ def test_leastsq_batch_takes_fits_in_a_shape_of_their_own():
                        r"but x0 of shape \(2, 3, 3\) gives fits of shape "
                        r"\(2, 3\)"):
         leastsq_batch(residual, x0, data=np.swapaxes(ydata, 0, 1))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "dask"])
+def test_pyminpack_dask_takes_the_cube_as_the_local_function(cube, backend):
+    dask = pytest.importorskip("dask")
+    import dask.array as da
+
+    import pyminpack.dask as pmd
+    data, rms, starts = cube
+    expected = quietly(curve_fit_batch, decay, T, data, starts, rms, axis=0)
+    if backend == "dask":
+        data = da.from_array(data, chunks=(M, 2, 5))
+        starts = da.from_array(starts, chunks=(2, 5, 3))
+    with dask.config.set(scheduler="threads"):
+        popt, pcov, result = quietly(pmd.curve_fit_batch, decay, T, data,
+                                     starts, rms, axis=0, fits_per_chunk=7)
+        if backend == "dask":
+            popt, pcov = dask.compute(popt, pcov)
+            result = result.compute()
+    assert popt.shape == expected[0].shape
+    assert popt.tobytes() == expected[0].tobytes()
+    assert pcov.tobytes() == expected[1].tobytes()
+    assert result.ier.shape == data.shape[1:]
