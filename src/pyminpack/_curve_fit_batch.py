@@ -212,22 +212,30 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         weights = None if sigma is None else inputs.reciprocal_sigma(sigma)
     per_curve = kind == "per curve"
     col_deriv = bool(kwargs.get("col_deriv", False))
-    rows = _Rows(xrows is not None, per_curve, order is not None)
     make = _vectorized_functions if vectorized else _plain_functions
-    residual, jacobian = make(f, jac, xdata, weights, rows, n, m, col_deriv)
     data = [ydata]
     if xrows is not None:
         data.append(xrows)
     if per_curve:
         data.append(weights)
+    rows = _Rows(xrows is not None, per_curve, False)
+    groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv),
+               data)]
     if order is not None:
-        data += [order, kept_first(points, m), points < m]
+        # The curves that keep every point run without the reordering (and
+        # without its rows in every call); those that omit points, with it.
+        ragged = points < m
+        omit = _Rows(xrows is not None, per_curve, True)
+        groups = [(~ragged, groups[0][1], data),
+                  (ragged, make(f, jac, xdata, weights, omit, n, m,
+                                col_deriv),
+                   data + [order, kept_first(points, m)])]
     notes = screening.too_few_points(points, n)
     notes.update(screening.nonfinite_starts(starts))
     report_nonfinite = not check_finite and not explicit_no_check
-    result = _run(residual, jacobian, starts, data, notes, vectorized,
-                  explicit_no_check, report_nonfinite, full_output,
-                  _progress(progress), kwargs, m, n, cube)
+    result = _run(groups, starts, notes, vectorized, explicit_no_check,
+                  report_nonfinite, full_output, _progress(progress), kwargs,
+                  m, n, cube)
     popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube)
     result._reshape(cube.shape)
     return cube.restore(popt), cube.restore(pcov), result
@@ -376,8 +384,8 @@ def kept_first(points, m):
 
 class _Rows:
     """Which per-fit rows follow ydata in leastsq_batch's data: the
-    curve's own x, its weights, and for nan_policy='omit' the order, the
-    mask of kept points and whether the curve omits any."""
+    curve's own x, its weights, and for nan_policy='omit' the order and
+    the mask of kept points."""
 
     __slots__ = ("x", "weights", "omit")
 
@@ -385,15 +393,14 @@ class _Rows:
         self.x, self.weights, self.omit = x, weights, omit
 
     def split(self, rows):
-        """(x rows or None, weight rows or None, (order, kept, ragged) or
-        None)."""
+        """(x rows or None, weight rows or None, (order, kept) or None)."""
         i = 0
         x = weights = None
         if self.x:
             x, i = rows[0], 1
         if self.weights:
             weights, i = rows[i], i + 1
-        return x, weights, rows[i:i + 3] if self.omit else None
+        return x, weights, (rows[i], rows[i + 1]) if self.omit else None
 
 
 def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
@@ -476,20 +483,10 @@ def _weigh(values, weights, point_axis):
 
 
 def _compact(values, omit, point_axis):
-    """nan_policy='omit': each curve's kept points first, the rest 0.
-    Only the curves that omit points are touched (in a cube with a few
-    bad channels most curves keep all theirs)."""
+    """nan_policy='omit': each curve's kept points first, the rest 0."""
     if omit is None:
         return values
-    indices, kept, ragged = omit
-    if not np.any(ragged):
-        return values
-    if np.ndim(ragged) == 1 and not ragged.all():
-        values = np.array(values)  # f's own output may be read-only
-        values[ragged] = _compact(values[ragged], (indices[ragged],
-                                                   kept[ragged], True),
-                                  point_axis)
-        return values
+    indices, kept = omit
     if point_axis == -2:
         indices, kept = indices[..., :, None], kept[..., :, None]
     elif values.ndim > indices.ndim:
@@ -498,23 +495,51 @@ def _compact(values, omit, point_axis):
     return np.where(kept, values, 0.0)
 
 
-def _run(residual, jacobian, starts, data, notes, vectorized,
-         explicit_no_check, report_nonfinite, full_output, progress, kwargs,
-         m, n, cube):
-    """leastsq_batch on the curves that can be fitted; the others (in
-    `notes`, with why) get ier 0 without a run.  With
-    `report_nonfinite`, a curve whose residual is not finite at its start
-    joins them; otherwise it is curve_fit's error, naming the curve."""
-    options = dict(vectorized=vectorized, check_finite=not explicit_no_check,
-                   full_output=full_output, progress=progress, m=m, **kwargs)
-    run = np.setdiff1d(np.arange(cube.count), list(notes), assume_unique=True)
-    if report_nonfinite and not vectorized:
-        # The plain engine raises at the first such fit and keeps nothing:
-        # look at every start first (one call of f per curve).
-        run = _drop_nonfinite_at_start(residual, starts, data, run, notes)
+def _run(groups, starts, notes, vectorized, explicit_no_check,
+         report_nonfinite, full_output, progress, kwargs, m, n, cube):
+    """leastsq_batch on the curves that can be fitted, one run per group
+    of curves (members, (residual, jacobian), data); the others (in
+    `notes`, with why) get ier 0 without a run.  With `report_nonfinite`,
+    a curve whose residual is not finite at its start joins them;
+    otherwise it is curve_fit's error, naming the curve."""
+    candidates = np.setdiff1d(np.arange(cube.count), list(notes),
+                              assume_unique=True)
+    runs = [candidates if members is None else candidates[members[candidates]]
+            for members, _, _ in groups]
+    total, done = sum(run.size for run in runs), 0
+    partials = []
+    for (_, (residual, jacobian), data), run in zip(groups, runs):
+        if partials and run.size == 0:
+            continue
+        if report_nonfinite and not vectorized:
+            # The plain engine raises at the first such fit and keeps
+            # nothing: look at every start first (one call of f a curve).
+            run = _drop_nonfinite_at_start(residual, starts, data, run,
+                                           notes)
+        shifted = _shifted(progress, done, total)
+        options = dict(vectorized=vectorized,
+                       check_finite=not explicit_no_check,
+                       full_output=full_output, progress=shifted, m=m,
+                       **kwargs)
+        partials.append((run, _run_group(residual, jacobian, starts, data,
+                                          run, notes, report_nonfinite,
+                                          shifted, options, cube)))
+        done += run.size
+    return _merge(partials, starts, notes)
+
+
+def _shifted(progress, done, total):
+    """The progress of one group as part of the whole batch's."""
+    if progress is None:
+        return None
+    return lambda count, _: progress(done + count, total)
+
+
+def _run_group(residual, jacobian, starts, data, run, notes,
+               report_nonfinite, progress, options, cube):
     try:
-        partial = leastsq_batch(residual, starts[run], Dfun=jacobian,
-                                data=tuple(d[run] for d in data), **options)
+        return leastsq_batch(residual, starts[run], Dfun=jacobian,
+                             data=tuple(d[run] for d in data), **options)
     except NonFiniteInputError as err:
         partial = getattr(err, "batch_result", None)
         if err.name != "func(x0)" or err.fit is None:
@@ -530,6 +555,7 @@ def _run(residual, jacobian, starts, data, notes, vectorized,
                 err.nonfinite[j])
         if progress is not None:
             progress(run.size, run.size)
+        return partial
     except (TypeError, ValueError) as err:
         # leastsq_batch checked the options: say it as curve_fit_batch.
         text = str(err)
@@ -537,7 +563,6 @@ def _run(residual, jacobian, starts, data, notes, vectorized,
                 text.startswith("leastsq_batch:"):
             raise type(err)(_WHO + text[len("leastsq_batch"):]) from None
         raise
-    return _scatter(partial, run, starts, m, n, notes)
 
 
 def _drop_nonfinite_at_start(residual, starts, data, run, notes):
@@ -553,30 +578,35 @@ def _drop_nonfinite_at_start(residual, starts, data, run, notes):
     return np.asarray(keep, dtype=np.intp)
 
 
-def _scatter(partial, run, starts, m, n, notes):
-    """The BatchResult of all K curves from that of the curves run."""
+def _merge(partials, starts, notes):
+    """The BatchResult of all K curves from those of the runs, (run,
+    result) pairs."""
     count = starts.shape[0]
-    if run.size == count:
-        partial._notes = notes
-        return partial
+    if len(partials) == 1 and partials[0][0].size == count:
+        partials[0][1]._notes = notes
+        return partials[0][1]
+    first = partials[0][1]
 
-    def spread(array, fill):
-        if array is None:
+    def spread(name, fill):
+        parts = [(run, getattr(result, name)) for run, result in partials]
+        if parts[0][1] is None:
             return None
+        array = parts[0][1]
         whole = np.full((count, *array.shape[1:]), fill, array.dtype)
-        whole[run] = array
+        for run, part in parts:
+            whole[run] = part
         return whole
 
     x = starts.copy()  # a fit never run stays at its start
-    x[run] = partial.x
+    for run, result in partials:
+        x[run] = result.x
     return BatchResult(
-        x=x,
-        ier=spread(partial.ier, 0), nfev=spread(partial.nfev, 0),
-        njev=spread(partial.njev, 0), fnorm=spread(partial.fnorm, np.nan),
-        cov_x=spread(partial.cov_x, np.nan),
-        status=spread(partial.status, 0), fvec=spread(partial.fvec, 0.0),
-        fjac=spread(partial.fjac, 0.0), ipvt=spread(partial.ipvt, 0),
-        qtf=spread(partial.qtf, 0.0), options=partial._options, notes=notes)
+        x=x, ier=spread("ier", 0), nfev=spread("nfev", 0),
+        njev=spread("njev", 0), fnorm=spread("fnorm", np.nan),
+        cov_x=spread("cov_x", np.nan), status=spread("status", 0),
+        fvec=spread("fvec", 0.0), fjac=spread("fjac", 0.0),
+        ipvt=spread("ipvt", 0), qtf=spread("qtf", 0.0),
+        options=first._options, notes=notes)
 
 
 def _popt_pcov(result, points, n, absolute_sigma, cube):
