@@ -347,3 +347,23 @@ def test_pyminpack_dask_takes_the_cube_as_the_local_function(cube, backend):
     assert popt.tobytes() == expected[0].tobytes()
     assert pcov.tobytes() == expected[1].tobytes()
     assert result.ier.shape == data.shape[1:]
+
+
+def test_input_errors_in_scipy_words_name_curve_fit_batch(cube):
+    data, rms, starts = cube
+    bad = data.copy()
+    bad[3, 0, 0] = np.nan
+    for call, pattern in [
+            (lambda: curve_fit_batch(decay, T, bad, starts, axis=0,
+                                     nan_policy="raise"),
+             r"^curve_fit_batch: The input contains nan values"),
+            (lambda: curve_fit_batch(decay, T, data[:0], starts, axis=0),
+             r"^curve_fit_batch: `ydata` must not be empty!"),
+            (lambda: curve_fit_batch(decay, T, data[:2], axis=0),
+             r"^curve_fit_batch: The number of func parameters=3 must not "
+             r"exceed the number of data points=2"),
+            (lambda: curve_fit_batch(decay, T, data, starts, axis=0,
+                                     nan_policy="propagate"),
+             r"^curve_fit_batch: `nan_policy='propagate'` is not supported")]:
+        with pytest.raises((TypeError, ValueError), match=pattern):
+            call()

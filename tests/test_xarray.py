@@ -200,8 +200,8 @@ def test_errors_raise_and_ignore(backend):
         array = array.chunk({"i": 1})
     options = dict(kwargs={"maxfev": 3})
     with pytest.raises(RuntimeError, match=r"pyminpack.xarray.curvefit: "
-                       r"optimal parameters not found for pixel i=[12]: Number "
-                       r"of calls to function has reached maxfev = 3"):
+                       r"optimal parameters not found for pixel i=[12]: "
+                       r"Number of calls to function has reached maxfev = 3"):
         pmx.curvefit(array, "x", line, **options).compute()
     expected = reference(array, "x", line, errors="ignore", **options)
     got = ours(array, "x", line, errors="ignore", **options)

@@ -53,7 +53,7 @@ def make_cube(pixels, seed=22):
     data = a * np.exp(-0.5 * ((V - mu) / s) ** 2) + \
         0.05 * rng.standard_normal((ny, nx, M))
     data[::37, ::11] = np.nan                     # empty pixels
-    data[::5, ::3, 7] = np.nan                    # a bad channel here and there
+    data[::5, ::3, 7] = np.nan                    # bad channels here and there
     return xr.DataArray(data, dims=("y", "x", "v"),
                         coords={"y": np.arange(ny), "x": np.arange(nx),
                                 "v": V}, name="flux")

@@ -18,6 +18,8 @@ leave every sum, norm and Householder step of MINPACK unchanged, so the fit
 is bit for bit that of the shorter curve.
 """
 
+import contextlib
+
 import numpy as np
 
 from . import _curve_fit_inputs as inputs
@@ -170,41 +172,43 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
            [3. , 1. ],
            [3. , 2. ]])
     """
-    _check_keywords(kwargs)
-    explicit_no_check = check_finite is not None and not check_finite
-    check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
-    ydata = np.asarray(ydata, float)
-    cube = layout(ydata, axis, _WHO)
-    ydata = np.ascontiguousarray(cube.rows(ydata))
-    count, m = ydata.shape
-    n, starts = _starts(f, p0, cube)
-    if check_finite:
-        _require_finite_starts(starts, cube)
-        _require_finite_curves(ydata, cube)
-    xdata = inputs.as_xdata(xdata, check_finite)
-    xrows = per_curve_rows(xdata, cube)
-    if m == 0:
-        raise ValueError("`ydata` must not be empty!")
-    policy = None if check_finite else inputs.check_nan_policy(nan_policy)
-    if policy == "raise":
-        inputs.raise_on_nan(xdata, ydata)
-    kind, sigma = (None, None) if sigma is None else _sigma(sigma, cube)
-    points = np.full(count, m)
-    order = kept = positions = None
-    if policy == "omit":
-        xdata, ydata, sigma, points, order, kept, positions = _omit_nan(
-            xdata, xrows, ydata, sigma, cube)
-        m = ydata.shape[1]
-    if sigma is not None and not explicit_no_check:
-        screening.sigma_at_kept_points(sigma, kept, cube, positions)
-    if jac is not None and not callable(jac):
-        raise TypeError(f"{_WHO}: jac must be a callable or None, not "
-                        f"{jac!r}")
-    if n > m:
-        raise TypeError(f"The number of func parameters={n} must not exceed "
-                        f"the number of data points={m}")
-    if "diag" in kwargs and np.ndim(kwargs["diag"]) > 1:
-        kwargs["diag"] = cube.per_fit(kwargs["diag"], (n,), "diag")
+    with _named():  # every input error says curve_fit_batch
+        _check_keywords(kwargs)
+        explicit_no_check = check_finite is not None and not check_finite
+        check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
+        ydata = np.asarray(ydata, float)
+        cube = layout(ydata, axis, _WHO)
+        ydata = np.ascontiguousarray(cube.rows(ydata))
+        count, m = ydata.shape
+        n, starts = _starts(f, p0, cube)
+        if check_finite:
+            _require_finite_starts(starts, cube)
+            _require_finite_curves(ydata, cube)
+        xdata = inputs.as_xdata(xdata, check_finite)
+        xrows = per_curve_rows(xdata, cube)
+        if m == 0:
+            raise ValueError("`ydata` must not be empty!")
+        policy = (None if check_finite
+                  else inputs.check_nan_policy(nan_policy))
+        if policy == "raise":
+            inputs.raise_on_nan(xdata, ydata)
+        kind, sigma = (None, None) if sigma is None else _sigma(sigma, cube)
+        points = np.full(count, m)
+        order = kept = positions = None
+        if policy == "omit":
+            xdata, ydata, sigma, points, order, kept, positions = _omit_nan(
+                xdata, xrows, ydata, sigma, cube)
+            m = ydata.shape[1]
+        if sigma is not None and not explicit_no_check:
+            screening.sigma_at_kept_points(sigma, kept, cube, positions)
+        if jac is not None and not callable(jac):
+            raise TypeError(f"{_WHO}: jac must be a callable or None, not "
+                            f"{jac!r}")
+        if n > m:
+            raise TypeError(f"The number of func parameters={n} must not "
+                            f"exceed the number of data points={m}")
+        if "diag" in kwargs and np.ndim(kwargs["diag"]) > 1:
+            kwargs["diag"] = cube.per_fit(kwargs["diag"], (n,), "diag")
 
     with np.errstate(divide="ignore", invalid="ignore"):
         # Under 'omit' a zero or NaN sigma may remain where a curve is NaN:
@@ -239,6 +243,20 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube)
     result._reshape(cube.shape)
     return cube.restore(popt), cube.restore(pcov), result
+
+
+@contextlib.contextmanager
+def _named():
+    """Input errors raised with scipy's texts (shared with curve_fit) or
+    numpy's get curve_fit_batch's name in front."""
+    try:
+        yield
+    except (TypeError, ValueError) as err:
+        text = str(err)
+        if type(err) in (TypeError, ValueError) and \
+                not text.startswith(_WHO):
+            raise type(err)(f"{_WHO}: {text}") from None
+        raise
 
 
 # The options curve_fit_batch passes on to MINPACK (leastsq_batch's).
