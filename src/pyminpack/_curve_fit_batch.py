@@ -150,7 +150,10 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     The broadcasting rule: with `vectorized`, ``f(xdata, a, b, c)`` gets
     ``a``, ``b``, ``c`` of shape (k, 1).  Elementwise numpy arithmetic and
     ufuncs (``np.exp``, ``np.sin``, ...) then give (k, m) as they give (m,)
-    for scalars, with the same bits.  A model that cannot broadcast (a
+    for scalars, with the same bits; ``**`` on a parameter is computed fit
+    by fit with numpy's scalar operation, which arrays do not share (a
+    ``numpy.float64`` constant ``c ** p`` reaches numpy's power ufunc
+    first: write ``float(c) ** p``).  A model that cannot broadcast (a
     Python ``if`` on a parameter, ``math.exp``, a reduction over the
     parameters, ``np.dot(params, ...)``) needs ``vectorized=False``: the
     same results, at the speed of a loop.  With nan_policy='omit', f is
@@ -199,8 +202,9 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
             xdata, ydata, sigma, points, order, kept, positions = _omit_nan(
                 xdata, xrows, ydata, sigma, cube)
             m = ydata.shape[1]
-        if sigma is not None and not explicit_no_check:
-            screening.sigma_at_kept_points(sigma, kept, cube, positions)
+        if sigma is not None:
+            sigma = screening.sigma_at_kept_points(
+                sigma, kept, cube, positions, not explicit_no_check)
         if jac is not None and not callable(jac):
             raise TypeError(f"{_WHO}: jac must be a callable or None, not "
                             f"{jac!r}")
@@ -210,10 +214,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         if "diag" in kwargs and np.ndim(kwargs["diag"]) > 1:
             kwargs["diag"] = cube.per_fit(kwargs["diag"], (n,), "diag")
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # Under 'omit' a zero or NaN sigma may remain where a curve is NaN:
-        # its weight is never used (_compact drops that point).
-        weights = None if sigma is None else inputs.reciprocal_sigma(sigma)
+    weights = None if sigma is None else inputs.reciprocal_sigma(sigma)
     per_curve = kind == "per curve"
     col_deriv = bool(kwargs.get("col_deriv", False))
     make = _vectorized_functions if vectorized else _plain_functions

@@ -48,32 +48,49 @@ def nonfinite_residual(entry):
             f"curve's kept points).")
 
 
-def sigma_at_kept_points(sigma, kept, layout, positions=None):
-    """Refuse a zero, NaN or inf sigma at a point some curve keeps (as
-    ``curve_fit`` on that curve would); at omitted points it is ignored,
-    as ``curve_fit`` never sees them.  `sigma` and `kept` are (K, m) rows
-    (or sigma (m,) shared); `positions` maps a column to the caller's
-    point index when columns were cut."""
-    bad = (sigma == 0) | ~np.isfinite(sigma)
-    if kept is not None:
-        bad = bad & kept
+def sigma_at_kept_points(sigma, kept, layout, positions, finite_rule):
+    """sigma checked where the curves keep their points, as ``curve_fit``
+    on each curve checks the sigma it has cut, and 1 where no curve that
+    uses it keeps the point (that residual is 0 whatever its weight, and
+    1/1 warns of nothing).  `sigma` is shared (a scalar or (m,)) or (K, m)
+    rows; `kept` the (K, m) mask of nan_policy='omit' (None without it);
+    `positions` maps a column to the caller's point index when xdata's NaN
+    points were cut (else None)."""
+    if sigma.ndim == 0 or sigma.size == 1:
+        used = None  # one sigma for every point of every curve
+    elif kept is None:
+        used = np.ones(sigma.shape, bool)
+    elif sigma.ndim == 2:
+        used = kept
+    else:
+        used = kept.any(axis=0)
+    if finite_rule:
+        bad = (sigma == 0) | ~np.isfinite(sigma)
+        if used is not None:
+            bad &= used
+        _refuse_bad_sigma(sigma, bad, layout, positions)
+    if used is None or used.all():
+        return sigma
+    return np.where(used, sigma, 1)
+
+
+def _refuse_bad_sigma(sigma, bad, layout, positions):
     if not bad.any():
         return
+    rule = ("standard deviations must be finite and non-zero (pass "
+            "check_finite=False to allow it)")
     who = layout.who
-    if bad.ndim == 1:
-        j = int(np.flatnonzero(bad)[0])
-        value = sigma[j]
-        j = j if positions is None else int(positions[j])
-        raise ValueError(
-            f"{who}: sigma entry {j} is {value}; standard deviations must "
-            f"be finite and non-zero (pass check_finite=False to allow it)")
-    k, j = (int(i) for i in np.argwhere(bad)[0])
-    value = sigma[k, j] if sigma.ndim == 2 else sigma[j]
-    j = j if positions is None else int(positions[j])
-    raise ValueError(
-        f"{who}: sigma of {layout.name(k)} is {value} at point {j}; "
-        f"standard deviations must be finite and non-zero (pass "
-        f"check_finite=False to allow it)")
+    if sigma.ndim == 2:
+        k, j = (int(i) for i in np.argwhere(bad)[0])
+        point = j if positions is None else int(positions[j])
+        raise ValueError(f"{who}: sigma of {layout.name(k)} is {sigma[k, j]} "
+                         f"at point {point}; {rule}")
+    j = int(np.flatnonzero(bad.reshape(-1))[0])
+    value = sigma.reshape(-1)[j]
+    if sigma.ndim == 0:
+        raise ValueError(f"{who}: sigma is {value}; {rule}")
+    point = j if positions is None or sigma.size == 1 else int(positions[j])
+    raise ValueError(f"{who}: sigma entry {point} is {value}; {rule}")
 
 
 def warn_unknown_covariance(unknown, shape, stacklevel):
