@@ -246,3 +246,20 @@ def test_the_accessor_is_registered_only_by_importing_pyminpack_xarray():
     code = ("import sys, pyminpack\n"
             "assert 'xarray' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_model_that_cannot_broadcast_says_vectorized_false():
+    def line(x, a, b):     # xarray's own test model: a Python if
+        if a > 10:
+            return 0 * x
+        return a * x + b
+
+    array = xr.DataArray([[1.0, 3.0, 5.0], [0.0, 20.0, 41.0]],
+                         coords={"i": [1, 2], "x": [0.0, 1.0, 2.0]})
+    with pytest.raises(ValueError, match="truth value") as caught:
+        pmx.curvefit(array, "x", line)
+    assert any("vectorized=False" in note
+               for note in getattr(caught.value, "__notes__", []))
+    expected = reference(array, "x", line)
+    got = ours(array, "x", line, vectorized=False)
+    assert_same_result(expected, got)

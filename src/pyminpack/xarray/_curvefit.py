@@ -314,12 +314,17 @@ class _BlockFit:
             popt, pcov, result = curve_fit_batch(
                 self.func, xdata, ydata, p0, nan_policy="omit",
                 vectorized=self.vectorized, **self.kwargs)
-        except (TypeError, ValueError) as err:
+        except Exception as err:
             text = str(err)
             if type(err) in (TypeError, ValueError) and \
                     text.startswith("curve_fit_batch"):
                 raise type(err)(_WHO + text[len("curve_fit_batch"):]) \
                     from None
+            if self.vectorized:
+                _add_note(err, f"{_WHO} evaluates func for many pixels at "
+                               f"once, each parameter a (k, 1) column; a "
+                               f"model that cannot broadcast needs "
+                               f"vectorized=False")
             raise
         failed = ~result.success & (kept > 0)
         if failed.any() and self.errors == "raise":
@@ -328,6 +333,13 @@ class _BlockFit:
                 f"{_WHO}: optimal parameters not found for {where(k)}: "
                 f"{result.message(k)}")
         return popt, pcov
+
+
+def _add_note(exc, note):
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: the attribute that 3.11's tracebacks print
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
 
 
 def _rows(array, core, fits_shape, points):
