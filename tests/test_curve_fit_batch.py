@@ -151,7 +151,11 @@ def test_nan_policy_omit_is_curve_fit_on_each_shorter_curve(curves,
             gaussian, ydata, starts, chosen, nan_policy="omit",
             vectorized=vectorized)
         assert result.ier[2] == 0 and result.ier[3] == 0
-        assert result.message(3) == "Improper input parameters."
+        assert result.message(3) == ("Not run: the curve has 0 finite "
+                                     "points and needs at least 4, one per "
+                                     "parameter.")
+        assert "has 3 finite points and needs at least 4" in \
+            result.message(2)
         assert result.success[[0, 1]].all() and result.success[4:].all()
 
 
@@ -257,7 +261,8 @@ def test_bad_input_names_what_is_wrong(curves):
     ydata, sigma, starts = curves
     with pytest.raises(ValueError, match=r"ydata must have shape \(K, m\)"):
         curve_fit_batch(gaussian, X, ydata[0], starts[0])
-    with pytest.raises(ValueError, match=r"has 3 starts for 24 curves"):
+    with pytest.raises(ValueError, match=r"p0 of shape \(3, 4\) does not "
+                       r"broadcast to the fits' shape \(24,\)"):
         curve_fit_batch(gaussian, X, ydata, starts[:3])
     with pytest.raises(ValueError, match=r"sigma must be a scalar or have "
                        r"shape \(50,\) or \(24, 50\)"):
@@ -387,7 +392,7 @@ def test_models_with_powers_of_parameters_are_curve_fits_bits(vectorized):
 
 
 @pytest.mark.parametrize("vectorized", [True, False])
-def test_a_model_not_finite_at_p0_names_the_curve(curves, vectorized):
+def test_a_model_not_finite_at_p0_is_reported_under_omit(curves, vectorized):
     ydata, sigma, starts = curves
     ydata = ydata.copy()
     ydata[2, :48] = np.nan   # too few points: not run, so curve 6 is the
@@ -395,8 +400,27 @@ def test_a_model_not_finite_at_p0_names_the_curve(curves, vectorized):
     bad[6, 2] = 0.0          # width 0: the model is NaN at x == centre
     xdata = X.copy()
     xdata[20] = bad[6, 1]
+    with np.errstate(divide="ignore", invalid="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        popt, pcov, result = curve_fit_batch(
+            gaussian, xdata, ydata, bad, nan_policy="omit",
+            vectorized=vectorized)
+    assert result.ier[6] == 0 and np.isnan(popt[6]).all()
+    assert result.message(6) == (
+        "Not run: the residual f(xdata, *p0) - ydata (weighted by sigma) "
+        "is not finite at the start (entry 20 of the curve's kept points).")
+    assert result.success[[0, 1, 3, 4, 5, 7]].all()
+
+
+@pytest.mark.parametrize("vectorized", [True, False])
+def test_a_model_not_finite_at_p0_names_the_curve(curves, vectorized):
+    ydata, sigma, starts = curves
+    bad = starts.copy()
+    bad[6, 2] = 0.0          # width 0: the model is NaN at x == centre
+    xdata = X.copy()
+    xdata[20] = bad[6, 1]
     with pytest.raises(ValueError, match=r"must be finite at p0, but entry "
                        r"20 of curve 6 is not \(pass check_finite=False"), \
             np.errstate(divide="ignore", invalid="ignore"):
-        curve_fit_batch(gaussian, xdata, ydata, bad, nan_policy="omit",
-                        vectorized=vectorized)
+        curve_fit_batch(gaussian, xdata, ydata, bad, vectorized=vectorized)

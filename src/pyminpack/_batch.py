@@ -15,7 +15,6 @@ Fit k's results are those of ``leastsq`` on fit k alone, to the bit,
 whatever the number of fits or threads.
 """
 
-import sys
 import time
 
 import numpy as np
@@ -25,7 +24,9 @@ from ._batch_result import BatchResult, result_arrays
 from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _args_tuple, _check_callables, _check_n_le_m, _count,
                        _flag, _maxfev, _real, _run_python, _tolerances)
+from ._fits_shape import fits_shaped
 from ._messages import SUCCESS
+from ._progress import progress_bar
 
 __all__ = ["leastsq_batch"]
 
@@ -56,9 +57,11 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         *fvec, void *user_data)``, returning 0 to go on), whose fits run on
         a pool of C threads without the GIL; or a Python function
         ``func(x, *args, *data_rows)``, run one fit after another.
-    x0 : array_like, shape (K, n) or (n,)
+    x0 : array_like, shape (K, n), (n,) or the fits' shape + (n,)
         The starts; (n,) is the start of every fit, K then being the
-        length of `data`.
+        length of `data`.  Fits laid out in a shape of their own (x0 of
+        three or more dimensions) take `data` and a per-fit `diag` with
+        that shape first, and the result's per-fit arrays have it.
     args : tuple, optional
         Shared by every fit.  For compiled callbacks it gives the one
         ``user_data`` pointer of all fits (as in ``leastsq``) when `data`
@@ -124,6 +127,19 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     KeyboardInterrupt
         Ctrl-C stops a compiled batch within a fraction of a second.
     """
+    shaped = fits_shaped(x0, data, diag)
+    if shaped is not None:
+        # Fits laid out in a shape of their own: run them as K rows, and
+        # give the per-fit results that shape back.
+        x0, data, diag, shape = shaped
+        result = leastsq_batch(
+            func, x0, args, Dfun, data=data, vectorized=vectorized,
+            col_deriv=col_deriv, ftol=ftol, xtol=xtol, gtol=gtol,
+            maxfev=maxfev, epsfcn=epsfcn, factor=factor, diag=diag,
+            threads=threads, full_output=full_output,
+            check_finite=check_finite, progress=progress, m=m)
+        result._reshape(shape)
+        return result
     vectorized = _flag(vectorized, "vectorized")
     compiled = _compiled.is_compiled(func)
     if compiled != (Dfun is not None and _compiled.is_compiled(Dfun)) and \
@@ -365,19 +381,25 @@ def _result(x, results, Dfun, options, report, count):
     """The BatchResult of an engine's arrays (raising for a non-finite
     f(x0) when check_finite found one)."""
     nonfinite = results.pop("nonfinite")
+    if Dfun is None:
+        results["njev"] = None
+    result = BatchResult(x=x, **results, options=options)
     bad = np.flatnonzero(nonfinite >= 0)
     if bad.size:
         k = int(bad[0])
-        raise NonFiniteInputError(
+        error = NonFiniteInputError(
             f"leastsq_batch: func(x0) must be finite, but entry "
             f"{nonfinite[k]} of fit {k} is not ({bad.size} fits have "
             f"non-finite residuals at x0; pass check_finite=False to allow "
             f"it)", "func(x0)", int(nonfinite[k]), None, fit=k)
+        # Every fit has run (those fits never started): a caller that
+        # reports them one by one (curve_fit_batch) takes the rest from here.
+        error.batch_result = result
+        error.nonfinite = nonfinite
+        raise error
     if report is not None:
         report(count, count)
-    if Dfun is None:
-        results["njev"] = None
-    return BatchResult(x=x, **results, options=options)
+    return result
 
 
 def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
@@ -459,34 +481,7 @@ def _progress(progress, who="leastsq_batch"):
     if callable(progress):
         return progress
     if progress is True:
-        try:
-            import tqdm
-        except ImportError:
-            return _PlainProgress()
-        return _TqdmProgress(tqdm)
+        return progress_bar(who)
     raise TypeError(f"{who}: progress must be True, False or a "
                     f"callable taking (done, total), not "
                     f"{type(progress).__name__}")
-
-
-class _PlainProgress:
-    """A line on stderr, rewritten in place."""
-
-    def __call__(self, done, total):
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\rleastsq_batch: {done}/{total} fits{end}")
-        sys.stderr.flush()
-
-
-class _TqdmProgress:
-    def __init__(self, tqdm):
-        self.tqdm = tqdm
-        self.bar = None
-
-    def __call__(self, done, total):
-        if self.bar is None:
-            self.bar = self.tqdm.tqdm(total=total, unit="fit",
-                                      desc="leastsq_batch")
-        self.bar.update(done - self.bar.n)
-        if done >= total:
-            self.bar.close()

@@ -63,8 +63,21 @@ class BatchResult:
         infodict holds, shapes (K, m), (K, n, m), (K, n) int32 (1-based)
         and (K, n).
 
+    perr : ndarray or None
+        ``curve_fit_batch`` only: each fit's standard errors, the square
+        roots of pcov's diagonal (NaN where pcov is NaN, inf where inf).
+    covariance_unknown : ndarray of bool or None
+        ``curve_fit_batch`` only: the fits whose covariance could not be
+        estimated (pcov all inf; the ones the covariance warning names).
+    shape : tuple
+        The fits' shape: (K,) for K fits in a row, or the fits' axes of a
+        cube (``curve_fit_batch(axis=...)``); every per-fit array above
+        has it as its leading dimensions.
+
     ``message(k)`` is fit k's message, the text ``leastsq`` gives for its
-    ier; ``len(result)`` is K.
+    ier (or, for a curve never run, why: ``curve_fit_batch``); k is an
+    index into the fits' shape (a tuple) or a flat index.  ``len(result)``
+    is the number of fits.
 
     From ``fsolve_batch`` (``solver == "fsolve"``): ``success`` is ier ==
     1, ``message(k)`` is ``fsolve``'s text, ``cov_x`` and ``ipvt`` are
@@ -74,11 +87,15 @@ class BatchResult:
 
     __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
                  "status", "fvec", "fjac", "ipvt", "qtf", "r", "solver",
-                 "_options")
+                 "perr", "covariance_unknown", "shape", "_options", "_notes")
+
+    _PER_FIT = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
+                "status", "fvec", "fjac", "ipvt", "qtf", "r", "perr",
+                "covariance_unknown")
 
     def __init__(self, *, x, ier, nfev, njev, fnorm, cov_x, status,
                  fvec=None, fjac=None, ipvt=None, qtf=None, options,
-                 r=None, solver="leastsq"):
+                 r=None, solver="leastsq", notes=None):
         self.x = x
         self.ier = ier
         self.nfev = nfev
@@ -94,24 +111,43 @@ class BatchResult:
         self.fjac = fjac
         self.ipvt = ipvt
         self.qtf = qtf
+        self.perr = None
+        self.covariance_unknown = None
+        self.shape = ier.shape
         self._options = options  # the tolerances and maxfev, for messages
+        self._notes = notes or {}  # flat fit index -> why it was not run
+
+    def _reshape(self, shape):
+        """Give every per-fit array the fits' shape (from K rows)."""
+        for name in self._PER_FIT:
+            array = getattr(self, name)
+            if array is not None:
+                setattr(self, name, array.reshape(*shape, *array.shape[1:]))
+        self.shape = tuple(shape)
 
     def __len__(self):
-        return self.ier.shape[0]
+        return self.ier.size
 
     def message(self, k):
-        """Fit k's message (leastsq's text for its ier)."""
-        k = range(len(self))[k]  # an int index, negative allowed
+        """Fit k's message (leastsq's text for its ier, fsolve's for a
+        system); k an index into the fits' shape or a flat index."""
+        if isinstance(k, tuple):
+            k = int(np.ravel_multi_index(k, self.shape))
+        else:
+            k = range(len(self))[k]  # an int index, negative allowed
+        note = self._notes.get(k)
+        if note is not None:
+            return note
         text = fsolve_message if self.solver == "fsolve" else message
-        return text(int(self.ier[k]), status=int(self.status[k]),
-                    **self._options)
+        return text(int(self.ier.reshape(-1)[k]),
+                    status=int(self.status.reshape(-1)[k]), **self._options)
 
     def __repr__(self):
         count = len(self)
         converged = int(np.count_nonzero(self.success))
         if self.solver == "fsolve":
-            return (f"<BatchResult: {count} systems of {self.x.shape[1]} "
+            return (f"<BatchResult: {count} systems of {self.x.shape[-1]} "
                     f"unknowns, {converged} solved>")
-        return (f"<BatchResult: {count} fits of {self.x.shape[1]} "
+        return (f"<BatchResult: {count} fits of {self.x.shape[-1]} "
                 f"parameters, {converged} converged>")
 

@@ -26,6 +26,9 @@ class BatchResult:
     qtf: NDArray[np.float64] | None  # (K, n)
     r: NDArray[np.float64] | None  # (K, n*(n+1)//2), fsolve_batch only
     solver: str  # "leastsq" or "fsolve"
+    perr: NDArray[np.float64] | None  # curve_fit_batch: (K, n)
+    covariance_unknown: NDArray[np.bool_] | None  # curve_fit_batch: (K,)
+    shape: tuple[int, ...]  # the fits' shape, K above
     def __init__(
         self,
         *,
@@ -43,6 +46,7 @@ class BatchResult:
         options: dict[str, Any],
         r: NDArray[np.float64] | None = None,
         solver: str = "leastsq",
+        notes: dict[int, str] | None = None,
     ) -> None: ...
     def __len__(self) -> int: ...
-    def message(self, k: int) -> str: ...
+    def message(self, k: int | tuple[int, ...]) -> str: ...

@@ -1,6 +1,9 @@
 """``curve_fit_batch``: one model fitted to K curves, each its own MINPACK.
 
-The curves share xdata and differ in ydata (and p0, sigma).  The default,
+The curves differ in ydata (and p0, sigma, and possibly xdata); they may
+come as a cube with the points along any axis (``_fits_shape``), with
+their own x (``_curve_x``), and a curve that cannot be fitted is reported
+(``_fit_screening``); the core below sees plain (K, m) rows.  The default,
 vectorized kind calls ``f(xdata, *params)`` once for all the fits waiting,
 each parameter a (k, 1) column, so a one-curve model such as
 ``a * np.exp(-b * x) + c`` evaluates k curves as a (k, m) array with no
@@ -15,16 +18,19 @@ leave every sum, norm and Householder step of MINPACK unchanged, so the fit
 is bit for bit that of the shorter curve.
 """
 
-import warnings
+import contextlib
 
 import numpy as np
 
 from . import _curve_fit_inputs as inputs
+from . import _fit_screening as screening
 from ._batch import leastsq_batch
 from ._batch_result import BatchResult
 from ._columns import columns
-from ._curve_fit_inputs import COVARIANCE_WARNING, OptimizeWarning
+from ._curve_x import as_model_x, nan_points, per_curve_rows
+from ._fits_shape import layout
 from ._leastsq import NonFiniteInputError
+from ._progress import progress_bar
 
 __all__ = ["curve_fit_batch"]
 
@@ -32,7 +38,8 @@ _WHO = "curve_fit_batch"
 
 
 def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
-                    absolute_sigma=False, *, jac=None, check_finite=None,
+                    absolute_sigma=False, *, axis=-1, jac=None,
+                    check_finite=None,
                     nan_policy=None, vectorized=True, full_output=False,
                     progress=False, **kwargs):
     """
@@ -52,16 +59,28 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         any model written with numpy operations that broadcast does (see
         Notes).
     xdata : array_like or object
-        Shared by all curves, converted as ``curve_fit`` converts it.
-    ydata : array_like, shape (K, m)
-        One curve per row.
-    p0 : array_like, shape (n,) or (K, n), optional
-        One start for all curves, or one per curve; None means ``ones(n)``
-        with n read from f's signature.
-    sigma : None, scalar, array_like of shape (m,) or (K, m), optional
-        Standard deviations: one for all points of all curves, one per
-        point shared by the curves, or one per point of each curve.
-        (Covariance matrices are ``curve_fit``'s only.)
+        Shared by all curves, converted as ``curve_fit`` converts it; or
+        one per curve: an array of ydata's shape (or broadcasting to it
+        with the same number of dimensions), or for a model of c
+        coordinates such arrays stacked as (c, *ydata.shape).  f then gets
+        the rows of the fits it evaluates, (k, m) or (c, k, m).  A shared
+        multi-coordinate xdata (c, m) with exactly c curves reads as one
+        per curve: give it as (c, 1, m).
+    ydata : array_like, shape (K, m) or any fits' shape with the points
+        along `axis`
+        The curves: every axis but `axis` indexes the fits (a (m, ny, nx)
+        cube with ``axis=0`` is ny*nx fits of shape (ny, nx)).
+    p0 : array_like, shape (n,) or the fits' shape + (n,), optional
+        One start for all curves, or one per curve (broadcasting to the
+        fits' shape as numpy does); None means ``ones(n)`` with n read
+        from f's signature.
+    sigma : None, scalar or array_like, optional
+        Standard deviations: a scalar for all points of all curves; (m,)
+        one per point shared by the curves; one per curve, of the fits'
+        shape (or ydata's with a length-1 points axis); or one per point,
+        ydata's shape; broadcasting as numpy does.  (A (K,) sigma with K ==
+        m is read as (m,): give it as (K, 1).)  Covariance matrices are
+        ``curve_fit``'s only.
     absolute_sigma : bool, optional
         As in ``curve_fit``.
     jac : callable, optional, keyword-only
@@ -69,33 +88,47 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         columns and returns an array that broadcasts to (k, m, n) ((k, n,
         m) with ``col_deriv=True``; (k, m) for n = 1), for example the
         one-curve Jacobian written as ``np.stack([...], axis=-1)``.
+    axis : int, optional, keyword-only
+        The axis of `ydata` along which a curve's points lie (default the
+        last).
     check_finite, nan_policy
         As in ``curve_fit``, per curve: with nan_policy='omit' each curve
-        drops its own NaN points (and all curves the points where xdata is
-        NaN), and its sigma is checked only at the points it keeps.  A
-        curve left with fewer points than parameters gets ier 0.
+        drops its own NaN points (and those where its own x is NaN; a
+        shared xdata's NaN points go from all curves), so curves of
+        different lengths come as NaN-padded rows.  A zero or NaN sigma at
+        a point a curve omits is ignored.  Under 'omit' (or
+        ``check_finite=False``) a curve that cannot be fitted is reported,
+        not run (ier 0, its own message): fewer finite points than
+        parameters, a NaN or infinite start, a model not finite at its
+        start.
     vectorized : bool, optional, keyword-only
         False calls f (and jac) with scalar parameters, one fit after
         another: for a model that cannot broadcast.
     full_output : bool, optional, keyword-only
         Also keep each fit's fvec, fjac, ipvt and qtf in the result.
     progress : bool or callable, optional, keyword-only
-        As in ``leastsq_batch``.
+        True shows a bar on stderr named curve_fit_batch, with the rate
+        and the time left (tqdm's when installed, else a plain line); a
+        callable receives ``(done, total)``.
     **kwargs
-        Passed to ``leastsq_batch``: ``ftol``, ``xtol``, ``gtol``,
-        ``maxfev``, ``epsfcn``, ``factor``, ``diag``, ``col_deriv``.
+        MINPACK's options: ``ftol``, ``xtol``, ``gtol``, ``maxfev``,
+        ``epsfcn``, ``factor``, ``diag`` ((n,) or the fits' shape + (n,)),
+        ``col_deriv``.
 
     Returns
     -------
-    popt : ndarray, shape (K, n)
+    popt : ndarray, shape fits' shape + (n,)
         Each curve's parameters; NaN where its fit failed (ier not 1..4).
-    pcov : ndarray, shape (K, n, n)
+    pcov : ndarray, shape fits' shape + (n, n)
         Each curve's covariance, as ``curve_fit`` gives it (all ``inf``
         where it cannot be estimated; one :class:`OptimizeWarning` for the
-        whole batch says how many), NaN where the fit failed.
+        whole batch says how many and names the first few), NaN where the
+        fit failed.
     result : BatchResult
-        Each fit's ``ier``, ``nfev``, ``njev``, ``fnorm``, ``cov_x``,
-        ``success``, ``message(k)``, the last iterate ``x``, and with
+        In the fits' shape: each fit's ``ier``, ``nfev``, ``njev``,
+        ``fnorm``, ``cov_x``, ``success``, ``message(k)`` (k a flat index
+        or a tuple), the standard errors ``perr`` (NaN where pcov is), the
+        mask ``covariance_unknown``, the last iterate ``x``, and with
         `full_output` the arrays of leastsq's infodict (fvec is the
         weighted residual; with nan_policy='omit' a curve's kept points
         come first and its omitted ones are 0).
@@ -103,9 +136,11 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     Raises
     ------
     ValueError, TypeError
-        Bad input, as ``curve_fit`` raises for it, naming the curve: NaN or
-        inf in ydata with `check_finite`, a non-finite start or model at
-        the start (unless ``check_finite=False``), wrong shapes.
+        Bad input, as ``curve_fit`` raises for it, naming the curve by its
+        index in the fits' shape: NaN or inf in ydata, a non-finite start
+        or model at the start (with `check_finite`, the default without a
+        nan_policy), a zero or non-finite sigma at a point kept, wrong
+        shapes.
     Exception
         An exception from f or jac stops the batch and propagates, with a
         note naming the fits.
@@ -140,223 +175,274 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
            [3. , 1. ],
            [3. , 2. ]])
     """
-    explicit_no_check = check_finite is not None and not check_finite
-    check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
-    ydata = _curves(ydata)
-    count, m = ydata.shape
-    n, starts = _starts(f, p0, count, not explicit_no_check)
-    if check_finite:
-        _require_finite_curves(ydata)
-    xdata = inputs.as_xdata(xdata, check_finite)
-    if m == 0:
-        raise ValueError("`ydata` must not be empty!")
-    policy = None if check_finite else inputs.check_nan_policy(nan_policy)
-    if policy == "raise":
-        inputs.raise_on_nan(xdata, ydata)
-    if sigma is not None:
-        kind, sigma = _sigma(sigma, count, m)
-    else:
-        kind = None
-    points = np.full(count, m)
-    order = None
-    kept = positions = None
-    if policy == "omit":
-        xdata, ydata, sigma, kept, positions = _omit_nan(xdata, ydata, sigma)
-        points = np.count_nonzero(kept, axis=1)
-        if not kept.all():  # each curve's kept points first
-            order = np.argsort(~kept, axis=1, kind="stable")
-        m = ydata.shape[1]
-    if sigma is not None:
-        sigma = _sigma_at_kept_points(kind, sigma, kept, positions,
-                                      not explicit_no_check)
-    if jac is not None and not callable(jac):
-        raise TypeError(f"{_WHO}: jac must be a callable or None, not "
-                        f"{jac!r}")
-    if "args" in kwargs:
-        raise ValueError("'args' is not a supported keyword argument.")
-    if n > m:
-        raise TypeError(f"The number of func parameters={n} must not exceed "
-                        f"the number of data points={m}")
+    with _named():  # every input error says curve_fit_batch
+        _check_keywords(kwargs)
+        explicit_no_check = check_finite is not None and not check_finite
+        check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
+        ydata = np.asarray(ydata, float)
+        cube = layout(ydata, axis, _WHO)
+        ydata = np.ascontiguousarray(cube.rows(ydata))
+        count, m = ydata.shape
+        n, starts = _starts(f, p0, cube)
+        if check_finite:
+            _require_finite_starts(starts, cube)
+            _require_finite_curves(ydata, cube)
+        xdata = inputs.as_xdata(xdata, check_finite)
+        xrows = per_curve_rows(xdata, cube)
+        if m == 0:
+            raise ValueError("`ydata` must not be empty!")
+        policy = (None if check_finite
+                  else inputs.check_nan_policy(nan_policy))
+        if policy == "raise":
+            inputs.raise_on_nan(xdata, ydata)
+        kind, sigma = (None, None) if sigma is None else _sigma(sigma, cube)
+        points = np.full(count, m)
+        order = kept = positions = None
+        if policy == "omit":
+            xdata, ydata, sigma, points, order, kept, positions = _omit_nan(
+                xdata, xrows, ydata, sigma, cube)
+            m = ydata.shape[1]
+        if sigma is not None:
+            sigma = screening.sigma_at_kept_points(
+                sigma, kept, cube, positions, not explicit_no_check)
+        if jac is not None and not callable(jac):
+            raise TypeError(f"{_WHO}: jac must be a callable or None, not "
+                            f"{jac!r}")
+        if n > m:
+            raise TypeError(f"The number of func parameters={n} must not "
+                            f"exceed the number of data points={m}")
+        if "diag" in kwargs and np.ndim(kwargs["diag"]) > 1:
+            kwargs["diag"] = cube.per_fit(kwargs["diag"], (n,), "diag")
 
     weights = None if sigma is None else inputs.reciprocal_sigma(sigma)
     per_curve = kind == "per curve"
     col_deriv = bool(kwargs.get("col_deriv", False))
     make = _vectorized_functions if vectorized else _plain_functions
-    residual, jacobian = make(f, jac, xdata, weights, per_curve, order, n,
-                              m, col_deriv)
     data = [ydata]
+    if xrows is not None:
+        data.append(xrows)
     if per_curve:
         data.append(weights)
+    rows = _Rows(xrows is not None, per_curve, False)
+    groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv),
+               data)]
     if order is not None:
-        data += [order, np.arange(m) < points[:, None]]
-    runnable = points >= n
-    result = _run(residual, jacobian, starts, data, runnable, vectorized,
-                  explicit_no_check, full_output, progress, kwargs, m, n)
-    popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma))
-    return popt, pcov, result
+        # The curves that keep every point run without the reordering (and
+        # without its rows in every call); those that omit points, with it.
+        ragged = points < m
+        omit = _Rows(xrows is not None, per_curve, True)
+        groups = [(~ragged, groups[0][1], data),
+                  (ragged, make(f, jac, xdata, weights, omit, n, m,
+                                col_deriv),
+                   data + [order, kept_first(points, m)])]
+    notes = screening.too_few_points(points, n)
+    notes.update(screening.nonfinite_starts(starts))
+    report_nonfinite = not check_finite and not explicit_no_check
+    result = _run(groups, starts, notes, vectorized, explicit_no_check,
+                  report_nonfinite, full_output, _progress(progress), kwargs,
+                  m, n, cube)
+    popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube)
+    result._reshape(cube.shape)
+    return cube.restore(popt), cube.restore(pcov), result
 
 
-def _curves(ydata):
-    ydata = np.asarray(ydata, float)
-    if ydata.ndim != 2:
-        raise ValueError(f"{_WHO}: ydata must have shape (K, m), one curve "
-                         f"per row, not {ydata.shape}")
-    return ydata
+@contextlib.contextmanager
+def _named():
+    """Input errors raised with scipy's texts (shared with curve_fit) or
+    numpy's get curve_fit_batch's name in front."""
+    try:
+        yield
+    except (TypeError, ValueError) as err:
+        text = str(err)
+        if type(err) in (TypeError, ValueError) and \
+                not text.startswith(_WHO):
+            raise type(err)(f"{_WHO}: {text}") from None
+        raise
 
 
-def _starts(f, p0, count, check):
+# The options curve_fit_batch passes on to MINPACK (leastsq_batch's).
+_MINPACK_OPTIONS = ("ftol", "xtol", "gtol", "maxfev", "epsfcn", "factor",
+                    "diag", "col_deriv")
+
+
+def _check_keywords(kwargs):
+    if "args" in kwargs:
+        raise ValueError("'args' is not a supported keyword argument.")
+    for name in kwargs:
+        if name not in _MINPACK_OPTIONS:
+            raise TypeError(f"{_WHO}() got an unexpected keyword argument "
+                            f"{name!r}")
+
+
+def _progress(progress):
+    """progress=True is a bar named for curve_fit_batch."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return progress_bar(_WHO)
+    if callable(progress):
+        return progress
+    raise TypeError(f"{_WHO}: progress must be True, False or a callable "
+                    f"taking (done, total), not {type(progress).__name__}")
+
+
+def _starts(f, p0, cube):
     """n and the (K, n) float64 starts."""
     if p0 is None:
         n, start = inputs.parameter_count(f, None)
-        return n, np.tile(start, (count, 1))
+        return n, np.tile(start, (cube.count, 1))
     p0 = np.asarray(p0)
     if p0.dtype.kind not in "biuf" or p0.dtype.itemsize > 8:
         raise TypeError(f"{_WHO}: p0 must hold real numbers, not dtype "
                         f"{p0.dtype}")
-    if p0.ndim == 2:
-        if p0.shape[0] != count:
-            raise ValueError(f"{_WHO}: p0 of shape {p0.shape} has "
-                             f"{p0.shape[0]} starts for {count} curves")
-        starts = np.array(p0, dtype=np.float64)
-    elif p0.ndim <= 1:
-        starts = np.tile(p0.astype(np.float64).reshape(-1), (count, 1))
+    if p0.ndim <= 1:
+        starts = np.tile(p0.astype(np.float64).reshape(-1), (cube.count, 1))
     else:
-        raise ValueError(f"{_WHO}: p0 must have shape (n,) or (K, n), not "
-                         f"{p0.shape}")
+        starts = np.array(cube.per_fit(p0, p0.shape[-1:], "p0"),
+                          dtype=np.float64)
     n = starts.shape[1]
     if n == 0:
         raise ValueError(f"{_WHO}: p0 is empty: there is no parameter to "
                          f"fit")
-    if check:
-        _require_finite_rows(starts, "p0", "start")
     return n, starts
 
 
-def _require_finite_rows(array, name, what):
-    bad = ~np.isfinite(array)
+def _require_finite_starts(starts, cube):
+    bad = ~np.isfinite(starts)
     if bad.any():
         k, j = np.argwhere(bad)[0]
-        raise ValueError(f"{_WHO}: {name} must be finite, but entry {j} of "
-                         f"curve {k} is {array[k, j]} (pass "
-                         f"check_finite=False to allow it)")
+        raise ValueError(f"{_WHO}: p0 must be finite, but entry {j} of "
+                         f"{cube.name(k)} is {starts[k, j]} (pass "
+                         f"nan_policy='omit' to report such curves as not "
+                         f"run, check_finite=False to allow it)")
 
 
-def _require_finite_curves(ydata):
+def _require_finite_curves(ydata, cube):
     bad = ~np.isfinite(ydata)
     if bad.any():
         k, j = np.argwhere(bad)[0]
-        raise ValueError(f"{_WHO}: ydata must be finite, but curve {k} is "
-                         f"{ydata[k, j]} at point {j} (nan_policy='omit' "
+        raise ValueError(f"{_WHO}: ydata must be finite, but {cube.name(k)} "
+                         f"is {ydata[k, j]} at point {j} (nan_policy='omit' "
                          f"drops NaN points; check_finite=False allows "
                          f"them)")
 
 
-def _sigma(sigma, count, m):
-    """("shared" | "per curve", sigma in its own dtype)."""
+def _sigma(sigma, cube):
+    """("shared", sigma) or ("per curve", (K, m) rows), in sigma's dtype:
+    a scalar or (m,) is shared; an array of ydata's number of dimensions
+    broadcasts to ydata (per point, or per curve with a length-1 points
+    axis); one of the fits' shape is one per curve."""
     sigma = inputs.real_sigma(sigma, _WHO)
+    m = cube.m
     if sigma.shape in ((), (1,), (m,)):
         return "shared", sigma
-    if sigma.shape == (count, m):
-        return "per curve", sigma
-    raise ValueError(f"{_WHO}: sigma must be a scalar or have shape ({m},) "
-                     f"or ({count}, {m}), not {sigma.shape}")
-
-
-def _sigma_at_kept_points(kind, sigma, kept, positions, finite_rule):
-    """sigma checked where the curves keep their points, as curve_fit on
-    each curve checks the sigma it has cut, and 1 where no curve that uses
-    it keeps the point (that residual is 0 whatever its weight, and 1/1
-    warns of nothing).  `kept` (K, m) is None without nan_policy='omit';
-    `positions` maps a point to the caller's index (xdata's NaN points
-    cut), None when nothing was cut."""
-    if sigma.ndim == 0 or sigma.size == 1:
-        used = None  # one sigma for every point of every curve
-    elif kept is None:
-        used = np.ones(sigma.shape, bool)
-    elif kind == "per curve":
-        used = kept
-    else:
-        used = kept.any(axis=0)
-    if finite_rule:
-        bad = (sigma == 0) | ~np.isfinite(sigma)
-        if used is not None:
-            bad &= used
-        _refuse_bad_sigma(kind, sigma, bad, positions)
-    if used is None or used.all():
-        return sigma
-    return np.where(used, sigma, 1)
-
-
-def _refuse_bad_sigma(kind, sigma, bad, positions):
-    if not bad.any():
-        return
-    rule = ("standard deviations must be finite and non-zero (pass "
-            "check_finite=False to allow it)")
-    if kind == "per curve":
-        k, j = np.argwhere(bad)[0]
-        point = j if positions is None else positions[j]
-        raise ValueError(f"{_WHO}: sigma of curve {k} is {sigma[k, j]} at "
-                         f"point {point}; {rule}")
-    j = int(np.flatnonzero(bad.reshape(-1))[0])
-    value = sigma.reshape(-1)[j]
-    if sigma.ndim == 0:
-        raise ValueError(f"{_WHO}: sigma is {value}; {rule}")
-    point = j if positions is None or sigma.size == 1 else positions[j]
-    raise ValueError(f"{_WHO}: sigma entry {point} is {value}; {rule}")
-
-
-def _omit_nan(xdata, ydata, sigma):
-    """nan_policy='omit': the points where xdata is NaN go from every
-    curve (and from sigma); each curve keeps the points where its ydata is
-    not NaN.  Returns xdata, ydata and sigma cut, the (K, m) mask of the
-    points each curve keeps, and the caller's index of each point left
-    (None when xdata cut none)."""
-    x_nan = inputs.nan_mask(xdata)
-    y_nan = np.isnan(ydata)
-    if x_nan is None:
-        if y_nan.any():
-            raise ValueError(
-                f"{_WHO}: nan_policy='omit' needs xdata as an array (a "
-                f"list, tuple or ndarray) to drop the points where ydata is "
-                f"NaN; xdata is {type(xdata).__name__}")
-        return xdata, ydata, sigma, ~y_nan, None
-    if x_nan.shape != (ydata.shape[1],):
+    try:
+        if sigma.ndim == cube.ndim:
+            rows = cube.rows(sigma)
+        elif sigma.ndim == cube.ndim - 1:
+            rows = np.broadcast_to(cube.per_fit(sigma, (), "sigma")[:, None],
+                                   (cube.count, m))
+        else:
+            raise ValueError
+    except ValueError:
         raise ValueError(
-            f"{_WHO}: nan_policy='omit' drops points along xdata's last axis "
-            f"and the curves'; xdata of shape {np.shape(xdata)} does not "
-            f"have the {ydata.shape[1]} points of each curve")
+            f"{_WHO}: sigma must be a scalar or have shape ({m},) or "
+            f"{(*cube.shape[:cube.axis], m, *cube.shape[cube.axis:])} (or "
+            f"broadcast to it; one per curve: the fits' shape {cube.shape}), "
+            f"not {sigma.shape}") from None
+    return "per curve", np.ascontiguousarray(rows)
+
+
+def _omit_nan(xdata, xrows, ydata, sigma, cube):
+    """nan_policy='omit': the points where a shared xdata is NaN go from
+    every curve; a curve's own NaN points (in ydata, or in its own x) go to
+    the end of its residuals.  Returns xdata, ydata and sigma cut, each
+    curve's number of points, the order that puts each curve's kept points
+    first (None when no curve has NaN of its own), the (K, m) mask of kept
+    points, and the caller's index of each column left (None if none was
+    cut)."""
+    y_nan = np.isnan(ydata)
     positions = None
-    if x_nan.any():
-        keep = ~x_nan
-        positions = np.flatnonzero(keep)
-        xdata = xdata[..., keep]
-        ydata = ydata[:, keep]
-        y_nan = y_nan[:, keep]
-        if sigma is not None and sigma.ndim == 2:
-            sigma = sigma[:, keep]
-        elif sigma is not None and sigma.size > 1:
-            sigma = sigma[keep]
-    return xdata, ydata, sigma, ~y_nan, positions
+    if xrows is not None:
+        y_nan |= nan_points(xrows)
+    else:
+        x_nan = inputs.nan_mask(xdata)
+        if x_nan is None:
+            if y_nan.any():
+                raise ValueError(
+                    f"{_WHO}: nan_policy='omit' needs xdata as an array (a "
+                    f"list, tuple or ndarray) to drop the points where "
+                    f"ydata is NaN; xdata is {type(xdata).__name__}")
+        elif x_nan.shape != (ydata.shape[1],):
+            raise ValueError(
+                f"{_WHO}: nan_policy='omit' drops points along xdata's last "
+                f"axis and the curves'; xdata of shape {np.shape(xdata)} "
+                f"does not have the {ydata.shape[1]} points of each curve")
+        elif x_nan.any():
+            keep = ~x_nan
+            positions = np.flatnonzero(keep)
+            xdata = xdata[..., keep]
+            ydata = ydata[:, keep]
+            y_nan = y_nan[:, keep]
+            if sigma is not None and sigma.ndim == 2:
+                sigma = sigma[:, keep]
+            elif sigma is not None and sigma.size > 1:
+                sigma = sigma[keep]
+    points = ydata.shape[1] - np.count_nonzero(y_nan, axis=1)
+    kept = ~y_nan
+    if not y_nan.any():
+        return xdata, ydata, sigma, points, None, kept, positions
+    order = np.argsort(y_nan, axis=1, kind="stable")  # kept points first
+    return xdata, ydata, sigma, points, order, kept, positions
 
 
-def _vectorized_functions(f, jac, xdata, weights, per_curve, order, n, m,
-                          col_deriv):
-    """func(X, Y[, W][, order, kept]) for leastsq_batch(vectorized=True),
-    and its Dfun: curve_fit's residual and Jacobian, row by row."""
-    shared = None if per_curve else weights
+def kept_first(points, m):
+    """After the reordering, curve k keeps its first points[k] entries."""
+    return np.arange(m) < points[:, None]
 
-    def residual(params, ydata, *rows):
-        values = f(xdata, *columns(params)) - ydata
-        values = _weigh(values, shared, rows, per_curve, None)
-        return _compact(values, rows, order, 1)
+
+class _Rows:
+    """Which per-fit rows follow ydata in leastsq_batch's data: the
+    curve's own x, its weights, and for nan_policy='omit' the order and
+    the mask of kept points."""
+
+    __slots__ = ("x", "weights", "omit")
+
+    def __init__(self, x, weights, omit):
+        self.x, self.weights, self.omit = x, weights, omit
+
+    def split(self, rows):
+        """(x rows or None, weight rows or None, (order, kept) or None)."""
+        i = 0
+        x = weights = None
+        if self.x:
+            x, i = rows[0], 1
+        if self.weights:
+            weights, i = rows[i], i + 1
+        return x, weights, (rows[i], rows[i + 1]) if self.omit else None
+
+
+def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
+    """func(X, Y, *rows) for leastsq_batch(vectorized=True), and its Dfun:
+    curve_fit's residual and Jacobian, row by row."""
+    shared = None if rows.weights else weights
+
+    def residual(params, ydata, *data):
+        x, own, omit = rows.split(data)
+        x = xdata if x is None else as_model_x(x)
+        values = f(x, *columns(params)) - ydata
+        values = _weigh(values, shared if own is None else own, -1)
+        return _compact(values, omit, -1)
 
     if jac is None:
         return residual, None
     shape = (n, m) if col_deriv else (m, n)
-    point_axis = 2 if col_deriv else 1
+    point_axis = -1 if col_deriv else -2
 
-    def jacobian(params, ydata, *rows):
-        matrix = np.asarray(jac(xdata, *columns(params)))
+    def jacobian(params, ydata, *data):
+        x, own, omit = rows.split(data)
+        x = xdata if x is None else as_model_x(x)
+        matrix = np.asarray(jac(x, *columns(params)))
         k = params.shape[0]
         if n == 1 and matrix.ndim == 2:
             matrix = matrix[:, None, :] if col_deriv else matrix[:, :, None]
@@ -367,129 +453,185 @@ def _vectorized_functions(f, jac, xdata, weights, per_curve, order, n, m,
                 f"{_WHO}: jac returned shape {matrix.shape} for {k} fits; "
                 f"it must broadcast to (k, {shape[0]}, {shape[1]}) (see "
                 f"curve_fit_batch's Notes)") from None
-        matrix = _weigh(matrix, shared, rows, per_curve, point_axis)
-        return _compact(matrix, rows, order, point_axis)
+        matrix = _weigh(matrix, shared if own is None else own, point_axis)
+        return _compact(matrix, omit, point_axis)
 
     return residual, jacobian
 
 
-def _plain_functions(f, jac, xdata, weights, per_curve, order, n, m,
-                     col_deriv):
-    """func(x, y[, w][, order, kept]) for a plain leastsq_batch: f gets
-    scalars, one fit after another."""
-    shared = None if per_curve else weights
+def _plain_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
+    """func(x, y, *rows) for a plain leastsq_batch: f gets scalars, one
+    fit after another (and the curve's own x as its row)."""
+    shared = None if rows.weights else weights
 
-    def residual(params, ydata, *rows):
-        values = f(xdata, *params) - ydata
-        values = _weigh(values[None], shared, _row_views(rows), per_curve,
-                        None)
-        return _compact(values, _row_views(rows), order, 1)[0]
+    def residual(params, ydata, *data):
+        x, own, omit = rows.split(data)
+        values = f(xdata if x is None else x, *params) - ydata
+        values = _weigh(values, shared if own is None else own, -1)
+        return _compact(values, omit, -1)
 
     if jac is None:
         return residual, None
     shape = (n, m) if col_deriv else (m, n)
-    point_axis = 2 if col_deriv else 1
+    point_axis = -1 if col_deriv else -2
 
-    def jacobian(params, ydata, *rows):
-        matrix = np.asarray(jac(xdata, *params))
+    def jacobian(params, ydata, *data):
+        x, own, omit = rows.split(data)
+        matrix = np.asarray(jac(xdata if x is None else x, *params))
         if n == 1 and matrix.ndim == 1:
             matrix = matrix[None, :] if col_deriv else matrix[:, None]
         if matrix.shape != shape:
             raise ValueError(f"{_WHO}: jac returned shape {matrix.shape}; "
                              f"it must be {shape}")
-        matrix = _weigh(matrix[None], shared, _row_views(rows), per_curve,
-                        point_axis)
-        return _compact(matrix, _row_views(rows), order, point_axis)[0]
+        matrix = _weigh(matrix, shared if own is None else own, point_axis)
+        return _compact(matrix, omit, point_axis)
 
     return residual, jacobian
 
 
-def _row_views(rows):
-    """A plain batch passes fit k's rows as 1-D; the shared helpers take
-    (1, ...) blocks."""
-    return tuple(row[None] for row in rows)
-
-
-def _weigh(values, shared, rows, per_curve, point_axis):
-    """curve_fit's weighting: w * r, and w along the points axis of J."""
-    if per_curve:
-        weights = rows[0]
-        if point_axis == 1:
-            weights = weights[:, :, None]
-        elif point_axis == 2:
-            weights = weights[:, None, :]
-        return weights * values
-    if shared is None:
+def _weigh(values, weights, point_axis):
+    """curve_fit's weighting, w * r, and w along the points axis of J:
+    `weights` None, a scalar, (m,) shared, or a curve's own (..., m)."""
+    if weights is None:
         return values
-    if shared.ndim == 1 and shared.size > 1 and point_axis == 1:
-        return shared[:, None] * values
-    return shared * values
+    if point_axis == -2 and weights.ndim >= 1 and weights.size > 1:
+        weights = weights[..., :, None]
+    elif point_axis == -1 and weights.ndim == 2 and values.ndim == 3:
+        weights = weights[:, None, :]  # (k, m) along J's (k, n, m)
+    return weights * values
 
 
-def _compact(values, rows, order, point_axis):
+def _compact(values, omit, point_axis):
     """nan_policy='omit': each curve's kept points first, the rest 0."""
-    if order is None:
+    if omit is None:
         return values
-    indices, kept = rows[-2], rows[-1]
-    if point_axis == 1 and values.ndim == 3:
-        indices, kept = indices[:, :, None], kept[:, :, None]
-    elif values.ndim == 3:
-        indices, kept = indices[:, None, :], kept[:, None, :]
+    indices, kept = omit
+    if point_axis == -2:
+        indices, kept = indices[..., :, None], kept[..., :, None]
+    elif values.ndim > indices.ndim:
+        indices, kept = indices[..., None, :], kept[..., None, :]
     values = np.take_along_axis(values, indices, axis=point_axis)
     return np.where(kept, values, 0.0)
 
 
-def _run(residual, jacobian, starts, data, runnable, vectorized,
-         explicit_no_check, full_output, progress, kwargs, m, n):
-    """leastsq_batch on the curves that have enough points; the others get
-    ier 0 (MINPACK's answer to m < n) without a run."""
-    options = dict(vectorized=vectorized, check_finite=not explicit_no_check,
-                   full_output=full_output, progress=progress, m=m, **kwargs)
-    run = np.flatnonzero(runnable)
-    subset = run.size < runnable.size
+def _run(groups, starts, notes, vectorized, explicit_no_check,
+         report_nonfinite, full_output, progress, kwargs, m, n, cube):
+    """leastsq_batch on the curves that can be fitted, one run per group
+    of curves (members, (residual, jacobian), data); the others (in
+    `notes`, with why) get ier 0 without a run.  With `report_nonfinite`,
+    a curve whose residual is not finite at its start joins them;
+    otherwise it is curve_fit's error, naming the curve."""
+    candidates = np.setdiff1d(np.arange(cube.count), list(notes),
+                              assume_unique=True)
+    runs = [candidates if members is None else candidates[members[candidates]]
+            for members, _, _ in groups]
+    total, done = sum(run.size for run in runs), 0
+    partials = []
+    for (_, (residual, jacobian), data), run in zip(groups, runs):
+        if partials and run.size == 0:
+            continue
+        if report_nonfinite and not vectorized:
+            # The plain engine raises at the first such fit and keeps
+            # nothing: look at every start first (one call of f a curve).
+            run = _drop_nonfinite_at_start(residual, starts, data, run,
+                                           notes)
+        shifted = _shifted(progress, done, total)
+        options = dict(vectorized=vectorized,
+                       check_finite=not explicit_no_check,
+                       full_output=full_output, progress=shifted, m=m,
+                       **kwargs)
+        partials.append((run, _run_group(residual, jacobian, starts, data,
+                                          run, notes, report_nonfinite,
+                                          shifted, options, cube)))
+        done += run.size
+    return _merge(partials, starts, notes)
+
+
+def _shifted(progress, done, total):
+    """The progress of one group as part of the whole batch's."""
+    if progress is None:
+        return None
+    return lambda count, _: progress(done + count, total)
+
+
+def _run_group(residual, jacobian, starts, data, run, notes,
+               report_nonfinite, progress, options, cube):
     try:
-        if not subset:
-            return leastsq_batch(residual, starts, Dfun=jacobian,
-                                 data=tuple(data), **options)
-        partial = leastsq_batch(residual, starts[run], Dfun=jacobian,
-                                data=tuple(d[run] for d in data), **options)
+        return leastsq_batch(residual, starts[run], Dfun=jacobian,
+                             data=tuple(d[run] for d in data), **options)
     except NonFiniteInputError as err:
+        partial = getattr(err, "batch_result", None)
         if err.name != "func(x0)" or err.fit is None:
             raise
-        curve = int(run[err.fit]) if subset else err.fit
-        raise ValueError(
-            f"{_WHO}: the residual f(xdata, *p) - ydata (weighted by sigma) "
-            f"must be finite at p0, but entry {err.index} of curve {curve} "
-            f"is not (pass check_finite=False to allow it)") from None
-    return _scatter(partial, run, starts, m, n)
+        if not report_nonfinite or partial is None:
+            raise ValueError(
+                f"{_WHO}: the residual f(xdata, *p) - ydata (weighted by "
+                f"sigma) must be finite at p0, but entry {err.index} of "
+                f"{cube.name(run[err.fit])} is not (pass check_finite=False "
+                f"to allow it)") from None
+        for j in np.flatnonzero(err.nonfinite >= 0):
+            notes[int(run[j])] = screening.nonfinite_residual(
+                err.nonfinite[j])
+        if progress is not None:
+            progress(run.size, run.size)
+        return partial
+    except (TypeError, ValueError) as err:
+        # leastsq_batch checked the options: say it as curve_fit_batch.
+        text = str(err)
+        if type(err) in (TypeError, ValueError) and \
+                text.startswith("leastsq_batch:"):
+            raise type(err)(_WHO + text[len("leastsq_batch"):]) from None
+        raise
 
 
-def _scatter(partial, run, starts, m, n):
-    """The BatchResult of all K curves from that of the curves run."""
+def _drop_nonfinite_at_start(residual, starts, data, run, notes):
+    keep = []
+    for k in run:
+        with np.errstate(all="ignore"):
+            values = np.asarray(residual(starts[k], *(d[k] for d in data)))
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            notes[int(k)] = screening.nonfinite_residual(bad[0])
+        else:
+            keep.append(k)
+    return np.asarray(keep, dtype=np.intp)
+
+
+def _merge(partials, starts, notes):
+    """The BatchResult of all K curves from those of the runs, (run,
+    result) pairs."""
     count = starts.shape[0]
+    if len(partials) == 1 and partials[0][0].size == count:
+        partials[0][1]._notes = notes
+        return partials[0][1]
+    first = partials[0][1]
 
-    def spread(array, fill):
-        if array is None:
+    def spread(name, fill):
+        parts = [(run, getattr(result, name)) for run, result in partials]
+        if parts[0][1] is None:
             return None
+        array = parts[0][1]
         whole = np.full((count, *array.shape[1:]), fill, array.dtype)
-        whole[run] = array
+        for run, part in parts:
+            whole[run] = part
         return whole
 
     x = starts.copy()  # a fit never run stays at its start
-    x[run] = partial.x
+    for run, result in partials:
+        x[run] = result.x
     return BatchResult(
-        x=x,
-        ier=spread(partial.ier, 0), nfev=spread(partial.nfev, 0),
-        njev=spread(partial.njev, 0), fnorm=spread(partial.fnorm, np.nan),
-        cov_x=spread(partial.cov_x, np.nan),
-        status=spread(partial.status, 0), fvec=spread(partial.fvec, 0.0),
-        fjac=spread(partial.fjac, 0.0), ipvt=spread(partial.ipvt, 0),
-        qtf=spread(partial.qtf, 0.0), options=partial._options)
+        x=x, ier=spread("ier", 0), nfev=spread("nfev", 0),
+        njev=spread("njev", 0), fnorm=spread("fnorm", np.nan),
+        cov_x=spread("cov_x", np.nan), status=spread("status", 0),
+        fvec=spread("fvec", 0.0), fjac=spread("fjac", 0.0),
+        ipvt=spread("ipvt", 0), qtf=spread("qtf", 0.0),
+        options=first._options, notes=notes)
 
 
-def _popt_pcov(result, points, n, absolute_sigma):
+def _popt_pcov(result, points, n, absolute_sigma, cube):
     """curve_fit's popt and pcov for every fit, elementwise the same
-    arithmetic (_curve_fit._pcov), NaN for the fits that failed."""
+    arithmetic (_curve_fit._pcov), NaN for the fits that failed; the
+    result gets perr and covariance_unknown."""
     success = result.success
     cov_x = result.cov_x
     unknown = success & np.isnan(cov_x).any(axis=(1, 2))
@@ -503,8 +645,8 @@ def _popt_pcov(result, points, n, absolute_sigma):
         pcov = cov_x * variance[:, None, None]
     pcov[~success] = np.nan
     pcov[unknown] = np.inf
-    if unknown.any():
-        warnings.warn(f"{COVARIANCE_WARNING} for {np.count_nonzero(unknown)} "
-                      f"of {len(result)} fits", OptimizeWarning, stacklevel=3)
+    screening.warn_unknown_covariance(unknown, cube.shape, stacklevel=3)
     popt = np.where(success[:, None], result.x, np.nan)
+    result.perr = np.sqrt(np.diagonal(pcov, axis1=1, axis2=2))
+    result.covariance_unknown = unknown
     return popt, pcov

@@ -18,6 +18,7 @@ def curve_fit_batch(
     sigma: ArrayLike | None = None,
     absolute_sigma: object = False,
     *,
+    axis: int = -1,
     jac: Callable[..., ArrayLike] | None = None,
     check_finite: object | None = None,
     nan_policy: Literal["raise", "omit"] | None = None,

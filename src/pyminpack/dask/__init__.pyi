@@ -69,5 +69,6 @@ def curve_fit_batch(
     full_output: bool = False,
     progress: Literal[False] | None = False,
     fits_per_chunk: int | Literal["auto"] = "auto",
+    axis: int = -1,
     **kwargs: Any,
 ) -> tuple[NDArray[np.float64] | _DaskArray, NDArray[np.float64] | _DaskArray, BatchResult | DaskBatchResult]: ...

@@ -1,14 +1,13 @@
 """``pyminpack.dask.curve_fit_batch``: the local curve_fit_batch, one Dask
 task per chunk of curves."""
 
-import warnings
-
 import dask
 import numpy as np
 
 from .._batch_result import BatchResult
-from .._curve_fit_inputs import (COVARIANCE_WARNING, OptimizeWarning,
-                                 nan_mask, parameter_count)
+from .._curve_fit_inputs import nan_mask, parameter_count
+from .._fit_screening import warn_unknown_covariance
+from .._fits_shape import layout
 # The check the local functions make (private: _leastsq.pyi omits it).
 from .._leastsq import _flag  # type: ignore[attr-defined]
 from ._graph import (active_client, along_fits, apply_per_chunk,
@@ -25,7 +24,8 @@ _WHO = "pyminpack.dask.curve_fit_batch"
 def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
                     absolute_sigma=False, *, jac=None, check_finite=None,
                     nan_policy=None, vectorized=True, full_output=False,
-                    progress=False, fits_per_chunk="auto", **kwargs):
+                    progress=False, fits_per_chunk="auto", axis=-1,
+                    **kwargs):
     """
     :func:`pyminpack.curve_fit_batch` on Dask: one task per chunk of
     curves.
@@ -45,6 +45,12 @@ nan_policy, vectorized, full_output, **kwargs
         `jac` travel by pickle (cloudpickle: lambdas work).
     progress : False
         Use Dask's progress reporting instead.
+    axis : int, optional, keyword-only
+        As in :func:`pyminpack.curve_fit_batch`: the points axis of a cube
+        of curves (numpy or dask); popt, pcov and the result's per-fit
+        arrays come back in the fits' shape, and a per-fit p0, sigma (one
+        per curve or per point) or diag may have it.  (xdata is shared by
+        every curve here.)
     fits_per_chunk : int or "auto", optional
         Curves per task, by the rule of
         :func:`pyminpack.dask.leastsq_batch`.
@@ -79,15 +85,14 @@ nan_policy, vectorized, full_output, **kwargs
     vectorized = _flag(vectorized, "vectorized")
     ydata = ydata if is_dask(ydata) else np.asarray(ydata, float)
     check_known_shape(ydata, "ydata", _WHO)
-    if ydata.ndim != 2:
-        raise ValueError(f"{_WHO}: ydata must have shape (K, m), one curve "
-                         f"per row, not {ydata.shape}")
-    count, m = ydata.shape
     p0 = None if p0 is None else p0 if is_dask(p0) else np.asarray(p0)
-    n = parameter_count(f, None)[0] if p0 is None else (
-        p0.shape[-1] if p0.ndim else 1)
     sigma = None if sigma is None else sigma if is_dask(sigma) else \
         np.asarray(sigma)
+    cube = layout(ydata, axis, _WHO)
+    ydata, p0, sigma, kwargs = _as_rows(cube, ydata, p0, sigma, kwargs)
+    count, m = ydata.shape
+    n = parameter_count(f, None)[0] if p0 is None else (
+        p0.shape[-1] if p0.ndim else 1)
     diag = kwargs.get("diag")
     diag = None if diag is None else diag if is_dask(diag) else \
         np.asarray(diag)
@@ -139,15 +144,49 @@ nan_policy, vectorized, full_output, **kwargs
     popt, pcov, fields = outputs[0], outputs[1], outputs[2:]
     messages = _message_options(kwargs, n, jac is None)
     if lazy:
-        return popt, pcov, DaskBatchResult(dict(zip(names, fields)),
-                                           messages)
+        fields = [cube.restore(field) for field in fields]
+        return (cube.restore(popt), cube.restore(pcov),
+                DaskBatchResult(dict(zip(names, fields)), messages))
     popt, pcov, *fields = dask.compute(popt, pcov, *fields)
     computed = dict(zip(names, fields))
     result = BatchResult(**{name: computed.get(name)
                             for name in RESULT_FIELDS},
                          options=messages)
-    _warn_unknown_covariance(result, pcov)
-    return popt, pcov, result
+    _warn_unknown_covariance(result, pcov, cube.shape)
+    result._reshape(cube.shape)
+    return cube.restore(popt), cube.restore(pcov), result
+
+
+def _as_rows(cube, ydata, p0, sigma, kwargs):
+    """The local function's fits' shape rules (``axis``, per-fit inputs of
+    the fits' shape, sigma per curve) on numpy or dask arrays: ydata as
+    (K, m) rows, a per-fit p0, sigma and diag as rows."""
+    count, m = cube.count, cube.m
+    ydata = np.moveaxis(ydata, cube.axis, -1).reshape(count, m)
+    if p0 is not None and p0.ndim >= 2:
+        p0 = _fit_rows(cube, p0, p0.shape[-1:], "p0")
+    if sigma is not None and sigma.shape not in ((), (1,), (m,)):
+        if sigma.ndim == cube.ndim:
+            sigma = np.moveaxis(sigma, cube.axis, -1)
+            sigma = _fit_rows(cube, sigma, (sigma.shape[-1],), "sigma")
+        else:
+            sigma = _fit_rows(cube, sigma, (), "sigma")[:, None]
+        sigma = np.broadcast_to(sigma, (count, m))
+    diag = kwargs.get("diag")
+    if diag is not None and np.ndim(diag) >= 2:
+        kwargs = dict(kwargs, diag=_fit_rows(cube, diag, np.shape(diag)[-1:],
+                                             "diag"))
+    return ydata, p0, sigma, kwargs
+
+
+def _fit_rows(cube, array, tail, name):
+    try:
+        array = np.broadcast_to(array, (*cube.shape, *tail))
+    except ValueError:
+        raise ValueError(f"{_WHO}: {name} of shape {array.shape} does not "
+                         f"broadcast to the fits' shape {cube.shape} + "
+                         f"{tuple(tail)}") from None
+    return array.reshape(cube.count, *tail)
 
 
 def _residual_count(xdata, m, nan_policy):
@@ -171,10 +210,10 @@ def _message_options(kwargs, n, finite_differences):
     return dict(ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
 
 
-def _warn_unknown_covariance(result, pcov):
-    """The local function's one warning, for the whole batch."""
+def _warn_unknown_covariance(result, pcov, shape):
+    """The local function's one warning, for the whole batch, and its
+    perr and covariance_unknown."""
     unknown = result.success & np.isinf(pcov).all(axis=(1, 2))
-    if unknown.any():
-        warnings.warn(f"{COVARIANCE_WARNING} for "
-                      f"{np.count_nonzero(unknown)} of {len(result)} fits",
-                      OptimizeWarning, stacklevel=3)
+    result.perr = np.sqrt(np.diagonal(pcov, axis1=1, axis2=2))
+    result.covariance_unknown = unknown
+    warn_unknown_covariance(unknown, shape, stacklevel=3)
