@@ -1,21 +1,16 @@
-"""The README's "Fitting a cube" examples run as pasted alone into a fresh
+"""The user guide's "Fitting a cube" examples (cubes.md) run as pasted alone into a fresh
 interpreter, and print what their comments say."""
 
-import pathlib
-import re
 import subprocess
 import sys
 
 import pytest
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+from doc_blocks import blocks
 
 
 def python_blocks():
-    text = README.read_text(encoding="utf-8")
-    start = text.index("\n## Fitting a cube")
-    section = text[start:text.index("\n## ", start + 1)]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+    return blocks("guide/cubes.md")
 
 
 def printed_comments(source):

@@ -4,11 +4,12 @@ A map of a fitted parameter from a cube
 
 A spectral-line cube, as a radio telescope delivers one: 64 velocity
 channels over a 60 x 80 pixel map of a rotating disc, with noise that
-varies across the map and no data outside the observed field. Every
-pixel's spectrum is fitted with a Gaussian in one
-:func:`pyminpack.curve_fit_batch` call, with per-pixel starts taken from
-each spectrum's peak and per-pixel noise; the fitted line centre is the
-disc's velocity field.
+varies across the map and no data outside the observed field. The
+cube goes to :func:`pyminpack.curve_fit_batch` as it comes (``axis=0``:
+the spectra lie along the first axis), with the noise map as ``sigma`` and
+per-pixel starts taken from each spectrum's peak; every pixel gets a
+Gaussian fit, ``curve_fit``'s on that spectrum to the bit, and the results
+come back as maps. The fitted line centre is the disc's velocity field.
 """
 
 import matplotlib.pyplot as plt
@@ -41,29 +42,26 @@ def gaussian(v, height, centre, width):
     return height * np.exp(-(v - centre) ** 2 / (2 * width ** 2))
 
 
-# One row per observed pixel: (K, 64) spectra, their noise and starts. A
-# pixel whose brightest channel is below 4 times its noise has no line to
-# fit (its covariance could not be estimated): it is left out of the map.
-detected = observed & (np.nanmax(cube, axis=0) > 4 * rms)
-observed = detected
-spectra = cube[:, observed].T
-peak = spectra.argmax(axis=1)
-p0 = np.column_stack([spectra.max(axis=1), velocity[peak],
-                      np.full(len(spectra), 30.0)])
-sigma = np.repeat(rms[observed][:, None], velocity.size, axis=1)
+# Per-pixel starts from each spectrum's peak, (ny, nx, 3); NaN marks the
+# pixels to skip: outside the field, and where the brightest channel is
+# below 4 times the noise (no line to fit there).
+filled = np.where(np.isnan(cube), -np.inf, cube)
+p0 = np.stack([filled.max(axis=0), velocity[filled.argmax(axis=0)],
+               np.full((ny, nx), 30.0)], axis=-1)
+p0[~observed | (filled.max(axis=0) < 4 * rms)] = np.nan
 
-popt, pcov, result = curve_fit_batch(gaussian, velocity, spectra, p0,
-                                     sigma=sigma, absolute_sigma=True)
+# The cube as it comes: the spectra along axis 0, the noise map as sigma.
+popt, pcov, result = curve_fit_batch(gaussian, velocity, cube, p0,
+                                     sigma=rms, absolute_sigma=True,
+                                     axis=0, nan_policy="omit")
 print(result)
+print(popt.shape, result.perr.shape)       # (60, 80, 3) twice: the map's shape
+print("pixel (0, 0):", result.message((0, 0)))
 
-# Back onto the map; NaN outside the field and where a fit did not converge.
-centre_map = np.full((ny, nx), np.nan)
-error_map = np.full((ny, nx), np.nan)
-good = result.success
-centre_map[observed] = np.where(good, popt[:, 1], np.nan)
-error_map[observed] = np.where(
-    good, np.sqrt(np.abs(pcov[:, 1, 1])), np.nan)
-bright = observed & (height_true > 0.3)
+# NaN where a pixel was not fitted or did not converge.
+centre_map = np.where(result.success, popt[..., 1], np.nan)
+error_map = np.where(result.success, result.perr[..., 1], np.nan)
+bright = height_true > 0.3
 print("median |fitted - true| centre where the line is bright: "
       f"{np.nanmedian(np.abs(centre_map - v_true)[bright]):.2f} km/s")
 
@@ -74,11 +72,11 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
 image = left.imshow(centre_map, origin="lower", cmap="RdBu_r",
                     vmin=-170, vmax=170)
 fig.colorbar(image, ax=left, label="fitted line centre (km/s)")
-left.set_title("Velocity field: each pixel's fitted centre")
+left.set_title("Velocity field: each pixel's fitted line centre", fontsize=10)
 image = right.imshow(error_map, origin="lower", cmap="magma",
                      vmax=np.nanpercentile(error_map, 98))
 fig.colorbar(image, ax=right, label="standard error (km/s)")
-right.set_title("Its standard error: small where the line is bright")
+right.set_title("Its standard error, smallest where the line is bright", fontsize=10)
 for ax in (left, right):
     ax.set_xlabel("x (pixel)")
     ax.set_ylabel("y (pixel)")
@@ -91,11 +89,10 @@ fig, axes = plt.subplots(1, 3, figsize=(10, 3), sharey=True,
                          layout="constrained")
 fine = np.linspace(velocity[0], velocity[-1], 400)
 for ax, (j, i) in zip(axes, [(30, 40), (30, 55), (30, 66)]):
-    k = np.flatnonzero(observed.ravel()).searchsorted(j * nx + i)
     ax.plot(velocity, cube[:, j, i], ".", color="0.45", markersize=4,
             label="spectrum")
-    ax.plot(fine, gaussian(fine, *popt[k]), color="C3", label="fit")
-    ax.set_title(f"pixel (y={j}, x={i}): centre {popt[k, 1]:.0f} km/s",
+    ax.plot(fine, gaussian(fine, *popt[j, i]), color="C3", label="fit")
+    ax.set_title(f"pixel (y={j}, x={i}): centre {popt[j, i, 1]:.0f} km/s",
                  fontsize=9)
     ax.set_xlabel("velocity (km/s)")
 axes[0].set_ylabel("brightness")

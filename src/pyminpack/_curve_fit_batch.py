@@ -62,7 +62,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         Shared by all curves, converted as ``curve_fit`` converts it; or
         one per curve: an array of ydata's shape (or broadcasting to it
         with the same number of dimensions), or for a model of c
-        coordinates such arrays stacked as (c, *ydata.shape).  f then gets
+        coordinates such arrays stacked as ``(c, *ydata.shape)``.  f then gets
         the rows of the fits it evaluates, (k, m) or (c, k, m).  A shared
         multi-coordinate xdata (c, m) with exactly c curves reads as one
         per curve: give it as (c, 1, m).
