@@ -5,7 +5,8 @@ function on the cases of :mod:`pyminpack.testing` with and without the
 Jacobian and judges every run EXACT, SAME or DIFF against the reference;
 for a DIFF it shows where the run's evaluation points first leave
 pyminpack's.  ``--export`` and ``--compare`` do the same for ports that
-are not Python.  See ``--help`` and the README.
+are not Python.  See ``--help`` and the user guide's "Validating a MINPACK
+port" (docs/guide/validating.md).
 """
 
 from ._cli import main

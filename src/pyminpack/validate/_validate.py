@@ -77,7 +77,7 @@ def validate_target(target, cases, references=None):
     Returns
     -------
     verdicts : list of Verdict
-    results : list of (case, solver, Result or None)
+    results : list of (case, solver, Result or None, evaluations or None)
     """
     references = references or References()
     verdicts, results = [], []
