@@ -402,14 +402,21 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
 def _first_fits(count, n, diag, slots):
     """The fits the scheduler's first round evaluates: the first `slots`
     that MINPACK does not refuse before its first evaluation (n = 0, or a
-    diag entry <= 0; the other checks passed in Python), in order."""
-    if n == 0:
+    diag entry <= 0; the other checks passed in Python), in order.  Read a
+    block of `slots` diag rows at a time, so that nothing here grows with
+    the number of fits."""
+    if n == 0 or diag is not None and diag.ndim == 1 and \
+            not (diag > 0).all():
         return np.zeros(0, np.intp)
-    if diag is None:
-        runs = np.ones(count, bool)
-    else:
-        runs = np.broadcast_to((diag > 0).all(axis=-1), (count,))
-    return np.flatnonzero(runs)[:slots].astype(np.intp)
+    if diag is None or diag.ndim == 1:
+        return np.arange(min(count, slots), dtype=np.intp)
+    fits = []
+    for start in range(0, count, slots):
+        runs = (diag[start:start + slots] > 0).all(axis=1)
+        fits.extend(start + np.flatnonzero(runs))
+        if len(fits) >= slots:
+            break
+    return np.array(fits[:slots], dtype=np.intp)
 
 
 def _call_first_round(func, x0, args, data, fits):
