@@ -233,7 +233,8 @@ def test_minpack_runs_without_the_gil():
         result = leastsq_batch(linear, starts, Dfun=jacobian,
                                vectorized=True)
     assert result.success.all()
-    # readings[0] is the probe on fit 0 (from Python, before the engine).
+    # readings[0] is the first round (called from Python, before the
+    # engine).
     between = [after[0] - before[1]
                for before, after in zip(readings[1:], readings[2:])]
     assert len(between) >= 3
@@ -268,7 +269,8 @@ def test_every_fiber_stack_has_a_guard_page_below_it():
         return model(X, y)
     y = curves(50, seed=14)
     leastsq_batch(counting, X0, data=y, vectorized=True)
-    # One fiber per fit in flight: 50 (the probe call came before them).
+    # One fiber per fit in flight: 50 (the first round's call, from
+    # Python, came before them).
     assert max(during[1:]) - before >= 50
     assert fiber_guard_pages() - before < 50       # unmapped afterwards
 
@@ -430,7 +432,7 @@ def test_non_finite_start_residuals_name_the_first_fit():
 
 
 def test_failed_batches_leave_no_memory_behind():
-    # Each batch maps 1,024 fiber stacks and allocates their work space;
+    # Each batch maps SLOTS fiber stacks and allocates their work space;
     # after a failure, with fits suspended, all of it must be released:
     # the mappings (counted in /proc/self/maps) and the raw allocations
     # (which tracemalloc traces).
@@ -460,10 +462,11 @@ def test_failed_batches_leave_no_memory_behind():
         after_maps = mappings()
     finally:
         tracemalloc.stop()
-    # Not 20 x 1,024 stacks, nor one batch's 1,024; AddressSanitizer maps
-    # a few dozen regions of its own over 20 batches.
-    assert after_maps - before_maps < 1024
-    assert after - before < 1_000_000           # not 20 x 1,024 slots
+    # Not 20 x SLOTS stacks, nor one batch's SLOTS (a stack and its guard
+    # page are two lines); AddressSanitizer maps a few dozen regions of its
+    # own over 20 batches.
+    assert after_maps - before_maps < SLOTS
+    assert after - before < 1_000_000           # not 20 x SLOTS slots
 
 
 # --- Ctrl-C, nesting, threads -------------------------------------------------------
