@@ -419,14 +419,14 @@ def _first_fits(count, n, diag, slots):
     return np.array(fits[:slots], dtype=np.intp)
 
 
-def _call_first_round(func, x0, args, data, fits):
+def _call_first_round(func, x0, args, data, fits, who="leastsq_batch"):
     """func at the starts of `fits` as an array; an exception gets the note
     the C engine adds to those of later rounds."""
     try:
         return np.asarray(func(x0[fits], *args, *(d[fits] for d in data)))
     except BaseException as exc:
         shown = ", ".join(str(k) for k in fits[:10])
-        _add_note(exc, f"in leastsq_batch(vectorized=True), evaluating "
+        _add_note(exc, f"in {who}(vectorized=True), evaluating "
                        f"{fits.size} fit{'s' if fits.size != 1 else ''}: "
                        f"[{shown}]{' and more' if fits.size > 10 else ''}")
         raise
