@@ -257,6 +257,32 @@ def test_vectorized_batch_is_fsolve_on_each_system(with_jacobian):
         assert batch.message(k) == mesg
 
 
+@pytest.mark.parametrize("with_jacobian", [False, True],
+                         ids=["hybrd", "hybrj"])
+def test_vectorized_func_evaluates_only_what_the_systems_ask(with_jacobian):
+    # No probe call: every row func or fprime evaluates is one of a
+    # system's own evaluations (hybrd's nfev and hybrj's njev count them
+    # all), fits MINPACK refuses (a 0 in diag) included.
+    rows_seen = {"func": 0, "fprime": 0}
+
+    def counting(name, function):
+        def counted(X, rows):
+            rows_seen[name] += X.shape[0]
+            return function(X, rows)
+        return counted
+    diag = np.ones((300, 2))
+    diag[[0, 200], 1] = 0.0
+    batch = fsolve_batch(
+        counting("func", vectorized_equations), starts(300), data=rows(300),
+        vectorized=True, diag=diag,
+        fprime=(counting("fprime", vectorized_jacobian) if with_jacobian
+                else None))
+    assert (batch.ier[[0, 200]] == 0).all() and batch.ier[1] == 1
+    assert rows_seen["func"] == batch.nfev.sum()
+    if with_jacobian:
+        assert rows_seen["fprime"] == batch.njev.sum()
+
+
 def test_vectorized_with_band_and_maxfev_is_fsolve():
     data, x0 = rows(50), starts(50)
     for options in ({"band": (0, 0)}, {"maxfev": 5}):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from pyminpack import leastsq, leastsq_batch
+from pyminpack._batch import _VECTORIZED_SLOTS as SLOTS
 
 M = 40
 T = np.linspace(0.0, 4.0, M)
@@ -134,8 +135,8 @@ def test_func_sees_fewer_rows_as_fits_finish():
         return model(X, y)
     y = curves(3000, seed=3, hard_every=5)
     result = leastsq_batch(recording, X0, data=y, vectorized=True)
-    assert max(rows) == 1024          # the bound on fits in flight
-    assert min(rows) < 1024 and rows[-1] < rows[len(rows) // 2]
+    assert max(rows) == SLOTS         # the bound on fits in flight
+    assert min(rows) < SLOTS and rows[-1] < rows[len(rows) // 2]
     # About the largest nfev per wave of fits, far below their sum.
     assert len(rows) < result.nfev.sum() / 100
     assert len(rows) >= result.nfev.max()
@@ -232,7 +233,8 @@ def test_minpack_runs_without_the_gil():
         result = leastsq_batch(linear, starts, Dfun=jacobian,
                                vectorized=True)
     assert result.success.all()
-    # readings[0] is the probe on fit 0 (from Python, before the engine).
+    # readings[0] is the first round (called from Python, before the
+    # engine).
     between = [after[0] - before[1]
                for before, after in zip(readings[1:], readings[2:])]
     assert len(between) >= 3
@@ -267,7 +269,8 @@ def test_every_fiber_stack_has_a_guard_page_below_it():
         return model(X, y)
     y = curves(50, seed=14)
     leastsq_batch(counting, X0, data=y, vectorized=True)
-    # One fiber per fit in flight: 50 (the probe call came before them).
+    # One fiber per fit in flight: 50 (the first round's call, from
+    # Python, came before them).
     assert max(during[1:]) - before >= 50
     assert fiber_guard_pages() - before < 50       # unmapped afterwards
 
@@ -307,14 +310,14 @@ def test_exception_mid_batch_names_the_fits(when):
 
     def failing(X, y):
         calls[0] += 1
-        if calls[0] == when + 1:  # +1: the call on fit 0 that learns m
+        if calls[0] == when:  # 1: the first round's call, made in Python
             raise ZeroDivisionError("mid-batch")
         return model(X, y)
     with pytest.raises(ZeroDivisionError, match="mid-batch") as caught:
         leastsq_batch(failing, X0, data=Y, vectorized=True)
     assert any(note.startswith("in leastsq_batch(vectorized=True), "
-                               "evaluating 300 fits: [0, 1, 2, 3, 4, 5, 6, "
-                               "7, 8, 9] and more")
+                               f"evaluating {SLOTS} fits: [0, 1, 2, 3, 4, "
+                               f"5, 6, 7, 8, 9] and more")
                for note in caught.value.__notes__)
 
 
@@ -327,7 +330,7 @@ def test_exception_from_one_row():
         return model(X, y)
     with pytest.raises(ValueError, match="row 17") as caught:
         leastsq_batch(failing, X0, data=Y, vectorized=True)
-    assert "evaluating 300 fits: [0, 1," in caught.value.__notes__[-1]
+    assert f"evaluating {SLOTS} fits: [0, 1," in caught.value.__notes__[-1]
 
 
 @pytest.mark.parametrize("shape, pattern", [
@@ -355,8 +358,8 @@ def test_wrong_jacobian_shape_and_first_call_shape():
         leastsq_batch(model, X0, data=Y, vectorized=True,
                       Dfun=lambda X, y: model_jac(X, y).transpose(0, 2, 1))
     with pytest.raises(ValueError, match=r"must return an array of shape "
-                       r"\(k, m\) for k fits; for one fit it returned shape "
-                       r"\(40,\)"):
+                       rf"\(k, m\) for k fits; for {SLOTS} fits it returned "
+                       r"shape \(40,\)"):
         leastsq_batch(lambda X, y: model(X, y)[0], X0, data=Y,
                       vectorized=True)
     with pytest.raises(TypeError, match=r"must return real numbers"):
@@ -366,6 +369,56 @@ def test_wrong_jacobian_shape_and_first_call_shape():
             calls[0] += 1
             return model(X, y) + (0j if calls[0] > 2 else 0)
         leastsq_batch(complex_later, X0, data=Y, vectorized=True)
+
+
+class Counting:
+    """A vectorized function that counts the rows it evaluates."""
+
+    def __init__(self, function):
+        self.function = function
+        self.rows = 0
+        self.calls = 0
+
+    def __call__(self, X, *rest):
+        self.calls += 1
+        self.rows += X.shape[0]
+        return self.function(X, *rest)
+
+
+@pytest.mark.parametrize("jacobian", [False, True])
+def test_func_evaluates_only_what_the_fits_ask(jacobian):
+    # No probe call: every row func or Dfun evaluates is one of a fit's
+    # own evaluations (MINPACK's nfev and njev count them all).
+    func, Dfun = Counting(model), Counting(model_jac) if jacobian else None
+    y = curves(3 * SLOTS + 5, seed=10, hard_every=4)
+    result = leastsq_batch(func, X0, Dfun=Dfun, data=y, vectorized=True)
+    assert func.rows == result.nfev.sum()
+    if jacobian:
+        assert Dfun.rows == result.njev.sum()
+
+
+def test_fits_minpack_refuses_are_not_evaluated():
+    # A 0 in the diag of fits 0, 5 and SLOTS + 1: MINPACK refuses them
+    # before evaluating, so the first round asks the next fits instead
+    # (the Python side chooses them as the scheduler does).
+    y = curves(2 * SLOTS, seed=11)
+    diag = np.ones((len(y), 3))
+    diag[[0, 5, SLOTS + 1], 1] = 0.0
+    func = Counting(model)
+    result = leastsq_batch(func, X0, data=y, diag=diag, vectorized=True)
+    assert func.rows == result.nfev.sum()
+    assert (result.ier[[0, 5, SLOTS + 1]] == 0).all()
+    assert result.success[[1, SLOTS, SLOTS + 2]].all()
+    # Every fit refused: one call on fit 0 gives m, as none asks for one.
+    func = Counting(model)
+    refused = leastsq_batch(func, X0, data=y[:4], diag=np.zeros(3),
+                            vectorized=True, full_output=True)
+    assert func.calls == 1 and func.rows == 1
+    assert (refused.ier == 0).all() and refused.fvec.shape == (4, M)
+    func = Counting(model)
+    leastsq_batch(func, X0, data=y[:4], diag=np.zeros(3), vectorized=True,
+                  m=M)
+    assert func.calls == 0
 
 
 def test_non_finite_start_residuals_name_the_first_fit():
@@ -379,7 +432,7 @@ def test_non_finite_start_residuals_name_the_first_fit():
 
 
 def test_failed_batches_leave_no_memory_behind():
-    # Each batch maps 1,024 fiber stacks and allocates their work space;
+    # Each batch maps SLOTS fiber stacks and allocates their work space;
     # after a failure, with fits suspended, all of it must be released:
     # the mappings (counted in /proc/self/maps) and the raw allocations
     # (which tracemalloc traces).
@@ -409,10 +462,11 @@ def test_failed_batches_leave_no_memory_behind():
         after_maps = mappings()
     finally:
         tracemalloc.stop()
-    # Not 20 x 1,024 stacks, nor one batch's 1,024; AddressSanitizer maps
-    # a few dozen regions of its own over 20 batches.
-    assert after_maps - before_maps < 1024
-    assert after - before < 1_000_000           # not 20 x 1,024 slots
+    # Not 20 x SLOTS stacks, nor one batch's SLOTS (a stack and its guard
+    # page are two lines); AddressSanitizer maps a few dozen regions of its
+    # own over 20 batches.
+    assert after_maps - before_maps < SLOTS
+    assert after - before < 1_000_000           # not 20 x SLOTS slots
 
 
 # --- Ctrl-C, nesting, threads -------------------------------------------------------

@@ -84,7 +84,7 @@ except ImportError:  # pragma: no cover - reported, not tested
 import pyminpack
 import scipy
 import scipy.optimize
-from pyminpack import _minpack
+from pyminpack import _batch, _minpack
 
 try:
     import cminpack_numba
@@ -96,7 +96,7 @@ except ImportError:
     minpack_numba = None
 
 M = 50                       # points per curve
-IN_FLIGHT = 1024             # a vectorized batch's fits in flight at most
+IN_FLIGHT = _batch._VECTORIZED_SLOTS  # a vectorized batch's fits in flight
 DPMPAR = _minpack.DPMPAR_EPSILON
 DP = types.CPointer(types.double)
 RESIDUAL_SIG = types.intc(types.intc, types.intc, DP, DP, DP)
@@ -643,8 +643,8 @@ def fiber_stacks():
 
 class StackSampler:
     """A vectorized func that reads fiber_stacks() at its 2nd, 4th, 8th,
-    ... call (the 1st is the probe, before the batch starts; a read costs
-    tens of ms with a thousand stacks mapped) and keeps the largest
+    ... call (the 1st is the first round, called in Python before the
+    fibers exist; a read costs tens of ms with a thousand stacks mapped) and keeps the largest
     (count, resident) seen: what the fibers in flight really hold
     (tracemalloc does not see mmap)."""
 
@@ -1099,8 +1099,7 @@ def print_vectorized(vector_rows, small, large, python_count):
           "Dfun(X, y) are numpy expressions over all the fits waiting.  "
           f"numpy's float64 exp on this CPU: {numpy_exp_kind()}.\n")
     print(f"Calls at K = {count_text(large)} (an untimed run, the one "
-          f"measured for memory; the first call is the probe of fit 0 "
-          f"alone):\n")
+          f"measured for memory; no call but the fits' own evaluations):\n")
     print("| case | calls of func (+ Dfun) | rows per call | evaluations "
           "per fit (nfev + njev) | fits per call |")
     print("|---|---:|---:|---:|---:|")
@@ -1185,7 +1184,7 @@ def print_memory(memory_rows):
               if row.get("stacks_before")]
     print("Result arrays: x, ier, nfev, njev, fnorm, cov_x, success, status "
           "(O(K n^2)).  The vectorized kind's work space is that of the "
-          "fits in flight (at most 1,024: their MINPACK work arrays and "
+          f"fits in flight (at most {IN_FLIGHT:,}: their MINPACK work arrays and "
           "each round's (k, n) points, (k, m) data rows and the model's "
           "temporaries), so it must not grow with K.  Fiber stacks: the "
           "64 KiB read-write anonymous mappings of /proc/self/smaps, the "

@@ -13,7 +13,8 @@
  * (stacks and work space) exist whatever K is.
  *
  * The GIL is held only around the calls to func and Dfun (and a signal
- * check per round); MINPACK's own work runs without it.
+ * check per round); MINPACK's own work runs without it.  The first round's
+ * call of func is made in Python (_batch.py), which learns m from it.
  */
 #include "vectorized.h"
 #include "convert.h"
@@ -82,6 +83,14 @@ typedef struct vbatch {
     int hybr, ml, mu, lr;
     double *r;
     const char *who;
+    /*
+     * func's values at the starts of the first round's fits (ascending),
+     * computed in Python, which learnt m from them: that round takes them
+     * instead of calling func.  Borrowed; first_values NULL once used, and
+     * both NULL for fsolve_batch, whose first round calls func.
+     */
+    PyArrayObject *first_fits;
+    PyObject *first_values;
 } vbatch;
 
 /* The slot whose fiber this thread is running: set before each resume. */
@@ -323,10 +332,64 @@ note_fits(PyObject *fits, const char *who)
     pm_restore_exception(exc);
 }
 
+/* func(X, *args, *(d[fits] for d in data)): the arguments, or NULL. */
+static PyObject *
+call_arguments(const vbatch *b, PyArrayObject *points, PyArrayObject *fits)
+{
+    Py_ssize_t nargs = PyTuple_GET_SIZE(b->args);
+    Py_ssize_t ndata = PyTuple_GET_SIZE(b->data);
+    PyObject *call_args = PyTuple_New(1 + nargs + ndata);
+    if (call_args == NULL) {
+        return NULL;
+    }
+    PyTuple_SET_ITEM(call_args, 0, Py_NewRef(points));
+    for (Py_ssize_t j = 0; j < nargs; j++) {
+        PyTuple_SET_ITEM(call_args, 1 + j,
+                         Py_NewRef(PyTuple_GET_ITEM(b->args, j)));
+    }
+    for (Py_ssize_t j = 0; j < ndata; j++) {
+        PyObject *rows = PyArray_TakeFrom(
+                (PyArrayObject *)PyTuple_GET_ITEM(b->data, j),
+                (PyObject *)fits, 0, NULL, NPY_RAISE);
+        if (rows == NULL) {
+            Py_DECREF(call_args);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(call_args, 1 + nargs + j, rows);
+    }
+    return call_args;
+}
+
+/*
+ * Where fit `fit` is in the first round's values (b->first_fits), or -1
+ * (with SystemError set): Python chose the fits the scheduler asks first.
+ */
+static npy_intp
+first_round_row(const vbatch *b, long fit)
+{
+    const npy_intp *fits = PyArray_DATA(b->first_fits);
+    npy_intp low = 0, high = PyArray_SIZE(b->first_fits);
+    while (low < high) {
+        npy_intp middle = low + (high - low) / 2;
+        if (fits[middle] < fit) {
+            low = middle + 1;
+        }
+        else {
+            high = middle;
+        }
+    }
+    if (low < PyArray_SIZE(b->first_fits) && fits[low] == fit) {
+        return low;
+    }
+    PyErr_Format(PyExc_SystemError, "_minpack: fit %ld was not in the "
+                 "first round's values", fit);
+    return -1;
+}
+
 /*
  * With the GIL: one call of func (state SLOT_WANTS_F) or Dfun (WANTS_J) on
- * every fit waiting for it.  Returns the number of fits evaluated, or -1
- * with an exception set.
+ * every fit waiting for it, or the first round's values given.  Returns
+ * the number of fits evaluated, or -1 with an exception set.
  */
 static int
 evaluate(vbatch *b, enum slot_state wanted)
@@ -367,30 +430,24 @@ evaluate(vbatch *b, enum slot_state wanted)
             row++;
         }
     }
-    /* func(X, *args, *(d[fits] for d in data)) */
-    Py_ssize_t nargs = PyTuple_GET_SIZE(b->args);
-    Py_ssize_t ndata = PyTuple_GET_SIZE(b->data);
-    call_args = PyTuple_New(1 + nargs + ndata);
-    if (call_args == NULL) {
-        goto free_waiting;
-    }
-    PyTuple_SET_ITEM(call_args, 0, Py_NewRef(points));
-    for (Py_ssize_t j = 0; j < nargs; j++) {
-        PyTuple_SET_ITEM(call_args, 1 + j,
-                         Py_NewRef(PyTuple_GET_ITEM(b->args, j)));
-    }
-    for (Py_ssize_t j = 0; j < ndata; j++) {
-        PyObject *rows = PyArray_TakeFrom(
-                (PyArrayObject *)PyTuple_GET_ITEM(b->data, j),
-                (PyObject *)fits, 0, NULL, NPY_RAISE);
-        if (rows == NULL) {
-            goto free_waiting;
-        }
-        PyTuple_SET_ITEM(call_args, 1 + nargs + j, rows);
-    }
     int jacobian = wanted == SLOT_WANTS_J;
     PyObject *callable = jacobian ? b->jac : b->func;
-    output = PyObject_Call(callable, call_args, NULL);
+    int given = !jacobian && b->first_values != NULL;
+    if (given) {
+        output = Py_NewRef(b->first_values);
+        b->first_values = NULL;
+        if (PyArray_SIZE(b->first_fits) != k) {
+            PyErr_Format(PyExc_SystemError, "_minpack: %zd fits in the first "
+                         "round, values given for %zd", (Py_ssize_t)k,
+                         (Py_ssize_t)PyArray_SIZE(b->first_fits));
+            goto free_waiting;
+        }
+    }
+    else {
+        call_args = call_arguments(b, points, fits);
+        output = call_args == NULL ? NULL
+                 : PyObject_Call(callable, call_args, NULL);
+    }
     if (output == NULL) {
         goto free_waiting;
     }
@@ -434,7 +491,11 @@ evaluate(vbatch *b, enum slot_state wanted)
     npy_intp s0 = PyArray_STRIDE(values, 0), s1 = PyArray_STRIDE(values, 1);
     for (npy_intp i = 0; i < k; i++) {
         slot *s = waiting[i];
-        const char *source = data + i * s0;
+        npy_intp source_row = given ? first_round_row(b, s->fit) : i;
+        if (source_row < 0) {
+            goto free_waiting;
+        }
+        const char *source = data + source_row * s0;
         if (jacobian) {
             npy_intp s2 = PyArray_STRIDE(values, 2);
             if (b->col_deriv) {
@@ -552,16 +613,26 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *func, *jac, *call_args, *data, *x, *diag, *progress, *outputs;
     PyObject *r_out = Py_None;
+    PyObject *first_fits = Py_None, *first_values = Py_None;
     int m, col_deriv, check_finite, maxfev, slot_count;
     int hybr = 0, ml = 0, mu = 0;
     double ftol, xtol, gtol, epsfcn, factor;
-    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!|piiO:batch_vectorized",
+    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!|piiOOO"
+                          ":batch_vectorized",
                           &func, &jac, &PyTuple_Type, &call_args,
                           &PyTuple_Type, &data, &x, &diag, &m, &col_deriv,
                           &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
                           &check_finite, &slot_count, &progress,
                           &PyTuple_Type, &outputs, &hybr, &ml, &mu,
-                          &r_out)) {
+                          &r_out, &first_fits, &first_values)) {
+        return NULL;
+    }
+    if (first_fits != Py_None && (!PyArray_Check(first_fits) ||
+            PyArray_TYPE((PyArrayObject *)first_fits) != NPY_INTP ||
+            PyArray_NDIM((PyArrayObject *)first_fits) != 1 ||
+            !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)first_fits))) {
+        PyErr_SetString(PyExc_TypeError, "_minpack: first_fits must be a "
+                        "1-d array of intp");
         return NULL;
     }
     vbatch b = {
@@ -573,6 +644,11 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
         .progress = progress == Py_None ? NULL : progress,
         .hybr = hybr, .ml = ml, .mu = mu,
         .who = hybr ? "fsolve_batch" : "leastsq_batch",
+        .first_fits = first_fits == Py_None ? NULL
+                      : (PyArrayObject *)first_fits,
+        .first_values = first_fits != Py_None &&
+                        PyArray_SIZE((PyArrayObject *)first_fits) > 0
+                        ? first_values : NULL,
     };
     if (pm_results_init(&b.results, x, diag, outputs, m) < 0) {
         return NULL;

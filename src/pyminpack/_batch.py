@@ -86,8 +86,11 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         likewise returns (k, m, n), or (k, n, m) with `col_deriv`.  Every
         fit runs its own MINPACK to its own end (no lockstep, no evaluation
         of a fit that has finished); func is called once for all fits
-        waiting, k varying from call to call (at most 1024), plus once on
-        fit 0 alone first, to learn m and the output dtype.
+        waiting, k varying from call to call (at most 128), and only on
+        the fits' own evaluations: the first round (the starts of the
+        first 128 fits MINPACK does not refuse) gives m and the output
+        dtype.  When MINPACK refuses every fit (a diag entry <= 0) and `m`
+        is not given, func is called once on fit 0 alone, for m.
     col_deriv, ftol, xtol, gtol, maxfev, epsfcn, factor, check_finite
         As in ``leastsq``, for every fit.
     diag : array_like, shape (n,) or (K, n), optional
@@ -332,7 +335,14 @@ def _compiled_user_data(args, data, resolved, who="leastsq_batch"):
 
 # Fits in flight in a vectorized batch: each has a fiber (64 KiB of address
 # space, a few KiB touched) and work space; func sees up to this many rows.
-_VECTORIZED_SLOTS = 1024
+# Every round touches every slot's stack and work space and func's (k, m)
+# temporaries: at 128 they stay in a core's cache (1 MiB of L2 here), and
+# the batch is faster than at 1,024 for every K measured (CPU time per fit,
+# Gaussian 50x4: 17 against 29 us at K = 2,000 and 22 against 28 at 20,000;
+# the real cube, 246 channels: 386 against 555 us), a small batch maps 128
+# stacks, not 1,024, and a few long fits share their rounds with more of
+# the others (tools/bench_batch.py, README "Performance").
+_VECTORIZED_SLOTS = 128
 
 
 def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
@@ -353,28 +363,73 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
         m = 1 if m is None else _count(m, "m")
         empty, _ = result_arrays(0, m, n, full_output)
         return _result(x0, empty, Dfun, options, report, 0)
-    # One call on fit 0 alone gives m and the output dtype, as leastsq's
-    # evaluation at x0 does.
-    probe = np.asarray(func(x0[:1].copy(), *args, *(d[:1] for d in data)))
-    if probe.ndim != 2 or probe.shape[0] != 1:
-        raise ValueError(f"leastsq_batch: a vectorized func must return an "
-                         f"array of shape (k, m) for k fits; for one fit it "
-                         f"returned shape {probe.shape}")
-    if m is not None and _count(m, "m") != probe.shape[1]:
+    # The scheduler's first round, called here: it gives m and the output
+    # dtype (as leastsq's evaluation at x0 does), and the C engine hands
+    # these values to the fits' first requests instead of calling again.
+    fits = _first_fits(count, n, diag, _VECTORIZED_SLOTS)
+    # MINPACK may refuse every fit before evaluating it (diag <= 0): no
+    # call is needed then, but m is, and one call on fit 0 gives it.
+    asked = fits if fits.size or m is not None else np.zeros(1, np.intp)
+    if asked.size:
+        values = _call_first_round(func, x0, args, data, asked)
+        if values.ndim != 2 or values.shape[0] != asked.size:
+            raise ValueError(
+                f"leastsq_batch: a vectorized func must return an array of "
+                f"shape (k, m) for k fits; for {asked.size} "
+                f"fit{'s' if asked.size != 1 else ''} it returned shape "
+                f"{values.shape}")
+    else:
+        values = np.empty((0, _count(m, "m")))
+    if asked is not fits:
+        values = values[:0]
+    if m is not None and _count(m, "m") != values.shape[1]:
         raise ValueError(f"leastsq_batch: m={m} but func returned "
-                         f"{probe.shape[1]} residuals per fit")
-    m = probe.shape[1]
+                         f"{values.shape[1]} residuals per fit")
+    m = values.shape[1]
     _check_n_le_m(n, m)
     if Dfun is None and epsfcn is None:
-        epsfcn = _EPSILON_OF.get(probe.dtype, _FLOAT64_EPSILON)
+        epsfcn = _EPSILON_OF.get(values.dtype, _FLOAT64_EPSILON)
     elif Dfun is not None:
         epsfcn = _FLOAT64_EPSILON  # unused by lmder
     results, outputs = result_arrays(count, m, n, full_output)
     _minpack.batch_vectorized(
         func, Dfun, args, data, x0, diag, m, col_deriv, ftol, xtol, gtol,
         maxfev, epsfcn, factor, check_finite, _VECTORIZED_SLOTS, report,
-        outputs)
+        outputs, False, 0, 0, None, fits, values)
     return _result(x0, results, Dfun, options, report, count)
+
+
+def _first_fits(count, n, diag, slots):
+    """The fits the scheduler's first round evaluates: the first `slots`
+    that MINPACK does not refuse before its first evaluation (n = 0, or a
+    diag entry <= 0; the other checks passed in Python), in order.  Read a
+    block of `slots` diag rows at a time, so that nothing here grows with
+    the number of fits."""
+    if n == 0 or diag is not None and diag.ndim == 1 and \
+            not (diag > 0).all():
+        return np.zeros(0, np.intp)
+    if diag is None or diag.ndim == 1:
+        return np.arange(min(count, slots), dtype=np.intp)
+    fits = []
+    for start in range(0, count, slots):
+        runs = (diag[start:start + slots] > 0).all(axis=1)
+        fits.extend(start + np.flatnonzero(runs))
+        if len(fits) >= slots:
+            break
+    return np.array(fits[:slots], dtype=np.intp)
+
+
+def _call_first_round(func, x0, args, data, fits, who="leastsq_batch"):
+    """func at the starts of `fits` as an array; an exception gets the note
+    the C engine adds to those of later rounds."""
+    try:
+        return np.asarray(func(x0[fits], *args, *(d[fits] for d in data)))
+    except BaseException as exc:
+        shown = ", ".join(str(k) for k in fits[:10])
+        _add_note(exc, f"in {who}(vectorized=True), evaluating "
+                       f"{fits.size} fit{'s' if fits.size != 1 else ''}: "
+                       f"[{shown}]{' and more' if fits.size > 10 else ''}")
+        raise
 
 
 def _result(x, results, Dfun, options, report, count):

@@ -23,8 +23,9 @@ import numpy as np
 
 from . import _compiled, _minpack
 from ._batch import (_PROGRESS_PERIOD, _VECTORIZED_SLOTS, _add_note,
-                     _check_starts_finite, _compiled_user_data, _data_tuple,
-                     _diags, _progress, _starts)
+                     _call_first_round, _check_starts_finite,
+                     _compiled_user_data, _data_tuple, _diags, _first_fits,
+                     _progress, _starts)
 from ._batch_result import BatchResult
 from ._fsolve import (_run_python, band_of, finish,
                       options as fsolve_options)
@@ -79,8 +80,9 @@ def fsolve_batch(func, x0, args=(), fprime=None, *, data=None,
         its k matching rows, and the result has shape (k, n); ``fprime``
         likewise returns (k, n, n) (transposed with `col_deriv`).  Every
         system runs its own hybrd/hybrj to its own end, as for
-        ``leastsq_batch(vectorized=True)``; func is called once on system
-        0 alone first, to learn the output's dtype.
+        ``leastsq_batch(vectorized=True)``, and func evaluates only what
+        the systems ask for: the first round (called before the fibers
+        start) gives the output's dtype.
     col_deriv, xtol, maxfev, band, epsfcn, factor, check_finite
         As in ``fsolve``, for every system.
     diag : array_like, shape (n,) or (K, n), optional
@@ -364,17 +366,20 @@ def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
     options = dict(xtol=xtol, maxfev=maxfev_shown)
     results, outputs = _result_arrays(count, n, full_output)
     if count > 0:
-        # One call on system 0 alone gives the output's dtype, as fsolve's
-        # evaluation at x0 does, and checks its shape.
-        probe = np.asarray(func(x0[:1].copy(), *args,
-                                *(d[:1] for d in data)))
-        if probe.shape != (1, n):
-            raise ValueError(f"fsolve_batch: a vectorized func must return "
-                             f"an array of shape (k, n) = (k, {n}) for k "
-                             f"systems; for one it returned shape "
-                             f"{probe.shape}")
+        # The scheduler's first round, called here (as leastsq_batch's):
+        # its values give the output's dtype, as fsolve's evaluation at x0
+        # does, and answer the systems' first requests in the engine.
+        fits = _first_fits(count, n, diag, _VECTORIZED_SLOTS)
+        values = np.empty((0, n))
+        if fits.size:
+            values = _call_first_round(func, x0, args, data, fits, WHO)
+            if values.shape != (fits.size, n):
+                raise ValueError(
+                    f"fsolve_batch: a vectorized func must return an array "
+                    f"of shape (k, n) = (k, {n}) for k systems; for "
+                    f"{fits.size} it returned shape {values.shape}")
         if fprime is None and epsfcn is None:
-            epsfcn = _EPSILON_OF.get(probe.dtype, _FLOAT64_EPSILON)
+            epsfcn = _EPSILON_OF.get(values.dtype, _FLOAT64_EPSILON)
         elif fprime is not None:
             epsfcn = _FLOAT64_EPSILON  # unused by hybrj
         # pm_results' order: ier, nfev, njev, status, nonfinite, fnorm,
@@ -385,7 +390,7 @@ def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
             func, fprime, args, data, x0, diag, n, col_deriv, 0.0, xtol,
             0.0, maxfev_used, epsfcn, factor, check_finite,
             _VECTORIZED_SLOTS, report, engine_outputs, True, ml, mu,
-            outputs[8])
+            outputs[8], fits, values)
     _raise_for_nonfinite(results.pop("nonfinite"))
     if report is not None:
         report(count, count)
