@@ -74,6 +74,8 @@ class BatchResult:
         cube (``curve_fit_batch(axis=...)``); every per-fit array above
         has it as its leading dimensions.
 
+    Notes
+    -----
     ``message(k)`` is fit k's message, the text ``leastsq`` gives for its
     ier (or, for a curve never run, why: ``curve_fit_batch``); k is an
     index into the fits' shape (a tuple) or a flat index.  ``len(result)``
