@@ -58,8 +58,8 @@ def pyminpack_batch():
 
 
 contenders = {
-    f"scipy {scipy.__version__}\ncurve_fit, a loop": scipy_loop,
-    "pyminpack\ncurve_fit, a loop": pyminpack_loop,
+    f"scipy {scipy.__version__}\ncurve_fit, a loop of {LOOP}": scipy_loop,
+    f"pyminpack\ncurve_fit, a loop of {LOOP}": pyminpack_loop,
     f"pyminpack\ncurve_fit_batch, {K:,} curves": pyminpack_batch,
 }
 best = dict.fromkeys(contenders, 0.0)
@@ -77,7 +77,7 @@ for name, rate in best.items():
 # %%
 # Fits per second, best of three rounds (higher is better).
 
-fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
 names = list(best)
 rates = [best[name] for name in names]
 bars = ax.barh(names, rates, color=["0.6", "C0", "C3"])
@@ -88,7 +88,6 @@ for bar, rate in zip(bars, rates):
             fontsize=9)
 ax.set_xlim(0, max(rates) * 1.35)
 ax.set_xlabel("Gaussian fits per second (50 points, 4 parameters)")
-ax.set_title(f"Measured by this example where this page was built "
-             f"({os.cpu_count()} CPUs, one process, best of 3 rounds)",
-             fontsize=10)
+ax.set_title(f"Measured where this page was built: {os.cpu_count()} CPUs, "
+             "one process, best of 3 rounds", fontsize=10)
 plt.show()
