@@ -118,8 +118,9 @@ def test_huge_finite_x0_is_minpacks_business_and_does_not_crash():
 
 def test_non_finite_x0_passes_through_with_check_finite_false():
     # scipy's behaviour, on request: MINPACK gets NaN and never improves it.
-    # With this build MINPACK keeps the NaN gradient norm (README,
-    # "Differences to know when porting") and runs to maxfev: ier 5.
+    # With this build MINPACK keeps the NaN gradient norm (docs/guide/
+    # differences.md, "Differences to know when porting") and runs to
+    # maxfev: ier 5.
     seen = []
 
     def func(x):

@@ -346,7 +346,7 @@ def test_check_finite_false_passes_non_finite_values_to_minpack():
                                       check_finite=False)
     assert np.isnan(calls[0][0])  # MINPACK got x0 as it was
     # and, with this build, never leaves the NaN: maxfev = 200 * (n + 1)
-    # (README, "Differences to know when porting")
+    # (docs/guide/differences.md, "Differences to know when porting")
     assert ier == 5 and mesg.endswith("maxfev = 400.")
     assert info["nfev"] == 401 == len(calls)
     assert all(np.isnan(c[0]) for c in calls)

@@ -12,7 +12,7 @@
    in alternating blocks (ours, scipy, scipy, ours, ...), so a slow spell
    of the machine hits both alike; each figure is the median over blocks.
    Where the two take different paths (scipy >= 1.15 rounds differently,
-   see the README) the time per call of func is compared as well.
+   see docs/guide/validating.md) the time per call of func is compared as well.
 2. **Many systems**: ``fsolve_batch`` with a numba ``@cfunc`` (1 thread,
    and every core) against cminpack-numba's ``hybrd_`` called in an
    ``@njit`` loop with the same arithmetic in its callback (the anchor

@@ -2,8 +2,8 @@
 """Is scipy's C hybrd/hybrj the Fortran with DBL_EPSILON for dpmpar(1)?
 
 python -m pyminpack.validate scipy.optimize:fsolve finds scipy >= 1.15's C
-translation departing from the original Fortran (README, "Validating
-another MINPACK").  This tool tests the explanation: it builds the
+translation departing from the original Fortran (docs/guide/validating.md,
+"Validating a MINPACK port").  This tool tests the explanation: it builds the
 MINPACK-1 HYBRD and HYBRJ drivers' direct runs (as
 tools/make_reference_hybrd_lmstr.py does) on the vendored MINPACK with one
 change, a DPMPAR whose machine epsilon is EPSILON(1D0) = 2**-52 =

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The signatures of the user's functions (README, "Compiled callbacks"). */
+/* The signatures of the user's functions (docs/guide/compiled.md). */
 typedef int pm_residual_fn(int m, int n, const double *x, double *fvec,
                            void *user_data);
 typedef int pm_jacobian_fn(int m, int n, const double *x, double *fjac,

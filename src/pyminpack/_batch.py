@@ -341,7 +341,7 @@ def _compiled_user_data(args, data, resolved, who="leastsq_batch"):
 # Gaussian 50x4: 17 against 29 us at K = 2,000 and 22 against 28 at 20,000;
 # the real cube, 246 channels: 386 against 555 us), a small batch maps 128
 # stacks, not 1,024, and a few long fits share their rounds with more of
-# the others (tools/bench_batch.py, README "Performance").
+# the others (tools/bench_batch.py, docs/guide/performance.md).
 _VECTORIZED_SLOTS = 128
 
 

@@ -128,7 +128,7 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
 
     Notes
     -----
-    Beyond scipy (each in the README's "Differences from scipy"): a start,
+    Beyond scipy (each in the user guide's "Differences from scipy"): a start,
     a model at the start, or a 1-D sigma that is NaN, inf (or zero, for
     sigma) is a ValueError unless ``check_finite=False`` is passed, where
     scipy returns p0 as the answer; a (1, 1) covariance for one data point,

@@ -25,7 +25,7 @@ __all__ = ["CHUNKS_PER_THREAD", "MIN_FITS", "MAX_CHUNK_BYTES",
 
 CHUNKS_PER_THREAD = 4
 # About 0.1 s of fits for one thread: compiled and vectorized batches do
-# 40-90k fits/s on small problems (README, "Many fits"), a plain Python
+# 40-90k fits/s on small problems (docs/guide/performance.md), a plain Python
 # batch 4-10k.
 MIN_FITS = {"compiled": 5_000, "vectorized": 5_000, "python": 500}
 MAX_CHUNK_BYTES = 64 * 2**20

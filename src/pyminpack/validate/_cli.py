@@ -197,8 +197,8 @@ def _export(directory, cases, references, out):
     directory.mkdir(parents=True, exist_ok=True)
     about = (f"Written by pyminpack {__version__} (python -m "
              f"pyminpack.validate --export).  Reference: "
-             f"{_about_reference()}.  Schema: pyminpack's README, "
-             f"'Validating another MINPACK'.")
+             f"{_about_reference()}.  Schema: pyminpack's "
+             f"docs/maintainer/results_schema.md.")
     for name, document in (
             ("cases.json", cases_document(cases, references, about)),
             ("reference_results.json",

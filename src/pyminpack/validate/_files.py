@@ -1,6 +1,6 @@
 """The JSON files the validator writes: the exported cases, the
 reference's results, the report (``_results_file`` reads a port's).
-README.md ("Validating another MINPACK") documents the schemas.
+docs/maintainer/results_schema.md documents the schemas.
 
 Doubles are written as ``float.hex`` strings ("0x1.8p+1"; C99's ``%a``
 prints and ``strtod`` reads them), which are exact.  Results files may
