@@ -129,6 +129,22 @@ def test_ragged_groups_with_replicates_in_the_table_order(vectorized):
     assert table["success"].sum() >= 10 and len(result) == len(table)
 
 
+def test_all_groups_run_as_one_batch_not_a_loop_of_fits():
+    """f is called with the parameters of many groups at once (a loop
+    of fits would call it once per evaluation of each fit)."""
+    data = long_table(seed=29, groups=40)
+    calls = []
+
+    def counted(t, a, b, c):
+        calls.append(np.size(a))
+        return decay(t, a, b, c)
+
+    table = curve_fit_groups(counted, data, "t", "y", "subject",
+                             p0=[2.0, 1.0, 0.1])
+    assert len(calls) < table["nfev"].sum()
+    assert max(calls) > 30   # (groups of the longest length run apart)
+
+
 def test_the_rows_order_is_the_tables_not_sorted_by_x():
     """The same points in another order give other bits (MINPACK's sums
     run in row order): the table's order is the one used."""
