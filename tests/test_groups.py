@@ -406,3 +406,18 @@ def test_without_pandas_an_import_error_names_the_extra():
         "    print(err)\n")
     assert out.strip() == ("curve_fit_groups needs pandas: pip install "
                            "pyminpack[pandas]")
+
+
+def test_a_missing_key_is_a_group_and_sort_false_keeps_first_appearance():
+    data = long_table(seed=31, groups=4)
+    data.loc[data["subject"] == "s02", "subject"] = None
+    table = curve_fit_groups(decay, data, "t", "y", "subject",
+                             p0=[2.0, 1.0, 0.1])
+    assert len(table) == 4 and table.index.isna().sum() == 1
+    assert table["points"].sum() == len(data)   # no row silently dropped
+    unsorted = curve_fit_groups(decay, data, "t", "y", "subject",
+                                p0=[2.0, 1.0, 0.1], sort=False)
+    first_seen = list(dict.fromkeys(data["subject"].tolist()))
+    assert [k if isinstance(k, str) else None for k in unsorted.index] == \
+        [k if isinstance(k, str) else None for k in first_seen]
+    assert unsorted.loc["s01", "a"] == table.loc["s01", "a"]

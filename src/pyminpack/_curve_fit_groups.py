@@ -177,7 +177,7 @@ def curve_fit_groups(f, data, x, y, by, *, p0=None, sigma=None,
         explicit_no_check=False, nan_policy="omit", vectorized=vectorized,
         full_output=full_output, progress=progress, options=kwargs,
         notes=notes)
-    messages = [result.message(k) for k in range(table.count)]
+    messages = _messages(result)
     frame = result_frame(pandas, table.index, names, popt, result.perr,
                          points, result, messages)
     if full_output:
@@ -211,6 +211,21 @@ def _parameter_names(f, p0, param_names):
             f"with the result's columns {list(_STATUS_COLUMNS)} and "
             f"<name>_se; pass other param_names=")
     return names
+
+
+def _messages(result):
+    """Each group's message.  A fit that ran has leastsq's message for its
+    ier (and status), the same for many groups: formed once for each."""
+    texts, formed = [], {}
+    for k, (ier, status) in enumerate(zip(result.ier.tolist(),
+                                          result.status.tolist())):
+        if ier == 0:  # not run: its own note, or MINPACK's refusal
+            texts.append(result.message(k))
+            continue
+        if (ier, status) not in formed:
+            formed[ier, status] = result.message(k)
+        texts.append(formed[ier, status])
+    return texts
 
 
 def _name(f):
