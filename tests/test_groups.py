@@ -351,9 +351,11 @@ def test_the_covariance_warning_names_groups():
     data = data[~((data["subject"] == keys[2]) &
                   (data.groupby("subject").cumcount() >= 3))]   # 3 points
     with pytest.warns(OptimizeWarning, match=f"for 1 of 12 fits \\(group "
-                      f"'{keys[2]}'; their standard errors are inf\\)"):
+                      f"'{keys[2]}'; their standard errors are inf\\)") \
+            as caught:
         table = curve_fit_groups(decay, data, "t", "y", "subject",
                                  p0=[2.0, 1.0, 0.1])
+    assert len(caught) == 1 and caught[0].filename == __file__
     assert np.isinf(table.loc[keys[2], ["a_se", "b_se", "c_se"]]
                     .to_numpy(float)).all()
 
