@@ -423,3 +423,19 @@ def test_a_missing_key_is_a_group_and_sort_false_keeps_first_appearance():
     assert [k if isinstance(k, str) else None for k in unsorted.index] == \
         [k if isinstance(k, str) else None for k in first_seen]
     assert unsorted.loc["s01", "a"] == table.loc["s01", "a"]
+
+
+def decay_jacobian(t, a, b, c):
+    e = np.exp(-b * t)
+    return np.stack([e, -a * t * e, np.ones_like(a * t)], axis=-1)
+
+
+def test_a_jacobian():
+    data = with_nan_rows(long_table(seed=33))
+    table, covariance, result = fit_groups(
+        decay, data, "t", "y", "subject", p0=[2.0, 1.0, 0.1], sigma="sd",
+        jac=decay_jacobian, nan_policy="omit")
+    expected = reference(decay, data, "t", "y", "subject", p0=[2.0, 1.0, 0.1],
+                         sigma="sd", jac=decay_jacobian, nan_policy="omit")
+    assert_groups_are_curve_fit(table, covariance, expected, ["a", "b", "c"])
+    assert (result.njev[result.success] > 0).all()
