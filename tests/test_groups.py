@@ -439,3 +439,16 @@ def test_a_jacobian():
                          sigma="sd", jac=decay_jacobian, nan_policy="omit")
     assert_groups_are_curve_fit(table, covariance, expected, ["a", "b", "c"])
     assert (result.njev[result.success] > 0).all()
+
+
+def test_progress_counts_the_groups_fitted():
+    data = long_table(seed=35)
+    keys = sorted(data["subject"].unique())
+    data = data[data["subject"] != keys[0]].copy()
+    data.loc[data["subject"] == keys[1], "y"] = np.nan   # not run
+    seen = []
+    table = curve_fit_groups(decay, data, "t", "y", "subject",
+                             p0=[2.0, 1.0, 0.1], progress=
+                             lambda done, total: seen.append((done, total)))
+    assert len(table) == 11 and not table.loc[keys[1], "success"]
+    assert seen[-1] == (10, 10)
