@@ -105,8 +105,8 @@ def micmen_start(x, y):
 def first_order(x, lKe, lKa, lCl):
     dose, t = x
     ke, ka = np.exp(lKe), np.exp(lKa)
-    return (dose * np.exp(lKe + lKa - lCl) * (np.exp(-ke * t) - np.exp(-ka * t))
-            / (ka - ke))
+    return (dose * np.exp(lKe + lKa - lCl)
+            * (np.exp(-ke * t) - np.exp(-ka * t)) / (ka - ke))
 
 
 def first_order_start(x, y):
