@@ -6,6 +6,7 @@ the same start.  A group curve_fit refuses or fails must be a reported
 row of the result, never an exception.
 """
 
+import doctest
 import subprocess
 import sys
 import warnings
@@ -452,3 +453,13 @@ def test_progress_counts_the_groups_fitted():
                              lambda done, total: seen.append((done, total)))
     assert len(table) == 11 and not table.loc[keys[1], "success"]
     assert seen[-1] == (10, 10)
+
+
+def test_the_docstring_example_runs():
+    from pyminpack import _curve_fit_groups
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in doctest.DocTestFinder().find(
+            _curve_fit_groups.curve_fit_groups, "curve_fit_groups"):
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 7 and result.failed == 0
