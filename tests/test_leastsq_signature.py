@@ -71,7 +71,8 @@ def test_docstring_example_runs():
 def test_public_names():
     assert pyminpack.__all__ == [
         "leastsq", "leastsq_batch", "BatchResult", "curve_fit",
-        "curve_fit_batch", "OptimizeWarning", "check_jacobian",
-        "JacobianCheck", "fsolve", "fsolve_batch", "__version__"]
+        "curve_fit_batch", "curve_fit_groups", "OptimizeWarning",
+        "check_jacobian", "JacobianCheck", "fsolve", "fsolve_batch",
+        "__version__"]
     assert isinstance(pyminpack.__version__, str)
     assert pyminpack.__version__.count(".") >= 2

@@ -175,20 +175,43 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
            [3. , 1. ],
            [3. , 2. ]])
     """
-    with _named():  # every input error says curve_fit_batch
-        _check_keywords(kwargs)
+    with _named(_WHO):  # every input error says curve_fit_batch
+        _check_keywords(kwargs, _WHO)
         explicit_no_check = check_finite is not None and not check_finite
         check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
         ydata = np.asarray(ydata, float)
         cube = layout(ydata, axis, _WHO)
         ydata = np.ascontiguousarray(cube.rows(ydata))
-        count, m = ydata.shape
         n, starts = _starts(f, p0, cube)
         if check_finite:
             _require_finite_starts(starts, cube)
             _require_finite_curves(ydata, cube)
         xdata = inputs.as_xdata(xdata, check_finite)
         xrows = per_curve_rows(xdata, cube)
+    popt, pcov, result = fit_rows(
+        f, xdata, xrows, ydata, starts, cube, sigma=sigma,
+        absolute_sigma=absolute_sigma, jac=jac, check_finite=check_finite,
+        explicit_no_check=explicit_no_check, nan_policy=nan_policy,
+        vectorized=vectorized, full_output=full_output, progress=progress,
+        options=kwargs)
+    return cube.restore(popt), cube.restore(pcov), result
+
+
+def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
+             jac, check_finite, explicit_no_check, nan_policy, vectorized,
+             full_output, progress, options, notes=None, depth=2):
+    """The core of curve_fit_batch (and of curve_fit_groups): the curves as
+    (K, m) rows of ydata, their own x rows (or None for a shared xdata),
+    the (K, n) starts, and `cube` naming the function called and the fits
+    in messages.  `notes` ({fit: why}) are fits the caller found cannot be
+    run; `depth` is the number of frames from here to the user's call (for
+    the covariance warning).  Returns popt (K, n), pcov (K, n, n) and the
+    result, reshaped to the fits' shape."""
+    kwargs = dict(options)
+    count, m = ydata.shape
+    n = starts.shape[1]
+    who = cube.who
+    with _named(who):
         if m == 0:
             raise ValueError("`ydata` must not be empty!")
         policy = (None if check_finite
@@ -206,7 +229,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
             sigma = screening.sigma_at_kept_points(
                 sigma, kept, cube, positions, not explicit_no_check)
         if jac is not None and not callable(jac):
-            raise TypeError(f"{_WHO}: jac must be a callable or None, not "
+            raise TypeError(f"{who}: jac must be a callable or None, not "
                             f"{jac!r}")
         if n > m:
             raise TypeError(f"The number of func parameters={n} must not "
@@ -224,8 +247,8 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     if per_curve:
         data.append(weights)
     rows = _Rows(xrows is not None, per_curve, False)
-    groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv),
-               data)]
+    groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv,
+                          who), data)]
     if order is not None:
         # The curves that keep every point run without the reordering (and
         # without its rows in every call); those that omit points, with it.
@@ -233,30 +256,32 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         omit = _Rows(xrows is not None, per_curve, True)
         groups = [(~ragged, groups[0][1], data),
                   (ragged, make(f, jac, xdata, weights, omit, n, m,
-                                col_deriv),
+                                col_deriv, who),
                    data + [order, kept_first(points, m)])]
-    notes = screening.too_few_points(points, n)
-    notes.update(screening.nonfinite_starts(starts))
+    all_notes = screening.too_few_points(points, n)
+    all_notes.update(screening.nonfinite_starts(starts))
+    all_notes.update(notes or {})
     report_nonfinite = not check_finite and not explicit_no_check
-    result = _run(groups, starts, notes, vectorized, explicit_no_check,
-                  report_nonfinite, full_output, _progress(progress), kwargs,
-                  m, n, cube)
-    popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube)
+    result = _run(groups, starts, all_notes, vectorized, explicit_no_check,
+                  report_nonfinite, full_output, _progress(progress, who),
+                  kwargs, m, n, cube)
+    popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube,
+                            depth)
     result._reshape(cube.shape)
-    return cube.restore(popt), cube.restore(pcov), result
+    return popt, pcov, result
 
 
 @contextlib.contextmanager
-def _named():
+def _named(who):
     """Input errors raised with scipy's texts (shared with curve_fit) or
-    numpy's get curve_fit_batch's name in front."""
+    numpy's get the name of the function called in front."""
     try:
         yield
     except (TypeError, ValueError) as err:
         text = str(err)
         if type(err) in (TypeError, ValueError) and \
-                not text.startswith(_WHO):
-            raise type(err)(f"{_WHO}: {text}") from None
+                not text.startswith(who):
+            raise type(err)(f"{who}: {text}") from None
         raise
 
 
@@ -265,24 +290,24 @@ _MINPACK_OPTIONS = ("ftol", "xtol", "gtol", "maxfev", "epsfcn", "factor",
                     "diag", "col_deriv")
 
 
-def _check_keywords(kwargs):
+def _check_keywords(kwargs, who):
     if "args" in kwargs:
         raise ValueError("'args' is not a supported keyword argument.")
     for name in kwargs:
         if name not in _MINPACK_OPTIONS:
-            raise TypeError(f"{_WHO}() got an unexpected keyword argument "
+            raise TypeError(f"{who}() got an unexpected keyword argument "
                             f"{name!r}")
 
 
-def _progress(progress):
-    """progress=True is a bar named for curve_fit_batch."""
+def _progress(progress, who):
+    """progress=True is a bar named for the function called."""
     if progress is None or progress is False:
         return None
     if progress is True:
-        return progress_bar(_WHO)
+        return progress_bar(who)
     if callable(progress):
         return progress
-    raise TypeError(f"{_WHO}: progress must be True, False or a callable "
+    raise TypeError(f"{who}: progress must be True, False or a callable "
                     f"taking (done, total), not {type(progress).__name__}")
 
 
@@ -293,7 +318,7 @@ def _starts(f, p0, cube):
         return n, np.tile(start, (cube.count, 1))
     p0 = np.asarray(p0)
     if p0.dtype.kind not in "biuf" or p0.dtype.itemsize > 8:
-        raise TypeError(f"{_WHO}: p0 must hold real numbers, not dtype "
+        raise TypeError(f"{cube.who}: p0 must hold real numbers, not dtype "
                         f"{p0.dtype}")
     if p0.ndim <= 1:
         starts = np.tile(p0.astype(np.float64).reshape(-1), (cube.count, 1))
@@ -302,7 +327,7 @@ def _starts(f, p0, cube):
                           dtype=np.float64)
     n = starts.shape[1]
     if n == 0:
-        raise ValueError(f"{_WHO}: p0 is empty: there is no parameter to "
+        raise ValueError(f"{cube.who}: p0 is empty: there is no parameter to "
                          f"fit")
     return n, starts
 
@@ -311,7 +336,7 @@ def _require_finite_starts(starts, cube):
     bad = ~np.isfinite(starts)
     if bad.any():
         k, j = np.argwhere(bad)[0]
-        raise ValueError(f"{_WHO}: p0 must be finite, but entry {j} of "
+        raise ValueError(f"{cube.who}: p0 must be finite, but entry {j} of "
                          f"{cube.name(k)} is {starts[k, j]} (pass "
                          f"nan_policy='omit' to report such curves as not "
                          f"run, check_finite=False to allow it)")
@@ -321,7 +346,8 @@ def _require_finite_curves(ydata, cube):
     bad = ~np.isfinite(ydata)
     if bad.any():
         k, j = np.argwhere(bad)[0]
-        raise ValueError(f"{_WHO}: ydata must be finite, but {cube.name(k)} "
+        raise ValueError(f"{cube.who}: ydata must be finite, but "
+                         f"{cube.name(k)} "
                          f"is {ydata[k, j]} at point {j} (nan_policy='omit' "
                          f"drops NaN points; check_finite=False allows "
                          f"them)")
@@ -332,7 +358,7 @@ def _sigma(sigma, cube):
     a scalar or (m,) is shared; an array of ydata's number of dimensions
     broadcasts to ydata (per point, or per curve with a length-1 points
     axis); one of the fits' shape is one per curve."""
-    sigma = inputs.real_sigma(sigma, _WHO)
+    sigma = inputs.real_sigma(sigma, cube.who)
     m = cube.m
     if sigma.shape in ((), (1,), (m,)):
         return "shared", sigma
@@ -346,7 +372,7 @@ def _sigma(sigma, cube):
             raise ValueError
     except ValueError:
         raise ValueError(
-            f"{_WHO}: sigma must be a scalar or have shape ({m},) or "
+            f"{cube.who}: sigma must be a scalar or have shape ({m},) or "
             f"{(*cube.shape[:cube.axis], m, *cube.shape[cube.axis:])} (or "
             f"broadcast to it; one per curve: the fits' shape {cube.shape}), "
             f"not {sigma.shape}") from None
@@ -370,13 +396,13 @@ def _omit_nan(xdata, xrows, ydata, sigma, cube):
         if x_nan is None:
             if y_nan.any():
                 raise ValueError(
-                    f"{_WHO}: nan_policy='omit' needs xdata as an array (a "
-                    f"list, tuple or ndarray) to drop the points where "
+                    f"{cube.who}: nan_policy='omit' needs xdata as an array "
+                    f"(a list, tuple or ndarray) to drop the points where "
                     f"ydata is NaN; xdata is {type(xdata).__name__}")
         elif x_nan.shape != (ydata.shape[1],):
             raise ValueError(
-                f"{_WHO}: nan_policy='omit' drops points along xdata's last "
-                f"axis and the curves'; xdata of shape {np.shape(xdata)} "
+                f"{cube.who}: nan_policy='omit' drops points along xdata's "
+                f"last axis and the curves'; xdata of shape {np.shape(xdata)} "
                 f"does not have the {ydata.shape[1]} points of each curve")
         elif x_nan.any():
             keep = ~x_nan
@@ -422,7 +448,8 @@ class _Rows:
         return x, weights, (rows[i], rows[i + 1]) if self.omit else None
 
 
-def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
+def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv,
+                          who):
     """func(X, Y, *rows) for leastsq_batch(vectorized=True), and its Dfun:
     curve_fit's residual and Jacobian, row by row."""
     shared = None if rows.weights else weights
@@ -450,7 +477,7 @@ def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
             matrix = np.broadcast_to(matrix, (k, *shape))
         except ValueError:
             raise ValueError(
-                f"{_WHO}: jac returned shape {matrix.shape} for {k} fits; "
+                f"{who}: jac returned shape {matrix.shape} for {k} fits; "
                 f"it must broadcast to (k, {shape[0]}, {shape[1]}) (see "
                 f"curve_fit_batch's Notes)") from None
         matrix = _weigh(matrix, shared if own is None else own, point_axis)
@@ -459,7 +486,7 @@ def _vectorized_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
     return residual, jacobian
 
 
-def _plain_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
+def _plain_functions(f, jac, xdata, weights, rows, n, m, col_deriv, who):
     """func(x, y, *rows) for a plain leastsq_batch: f gets scalars, one
     fit after another (and the curve's own x as its row)."""
     shared = None if rows.weights else weights
@@ -481,7 +508,7 @@ def _plain_functions(f, jac, xdata, weights, rows, n, m, col_deriv):
         if n == 1 and matrix.ndim == 1:
             matrix = matrix[None, :] if col_deriv else matrix[:, None]
         if matrix.shape != shape:
-            raise ValueError(f"{_WHO}: jac returned shape {matrix.shape}; "
+            raise ValueError(f"{who}: jac returned shape {matrix.shape}; "
                              f"it must be {shape}")
         matrix = _weigh(matrix, shared if own is None else own, point_axis)
         return _compact(matrix, omit, point_axis)
@@ -565,7 +592,7 @@ def _run_group(residual, jacobian, starts, data, run, notes,
             raise
         if not report_nonfinite or partial is None:
             raise ValueError(
-                f"{_WHO}: the residual f(xdata, *p) - ydata (weighted by "
+                f"{cube.who}: the residual f(xdata, *p) - ydata (weighted by "
                 f"sigma) must be finite at p0, but entry {err.index} of "
                 f"{cube.name(run[err.fit])} is not (pass check_finite=False "
                 f"to allow it)") from None
@@ -580,7 +607,7 @@ def _run_group(residual, jacobian, starts, data, run, notes,
         text = str(err)
         if type(err) in (TypeError, ValueError) and \
                 text.startswith("leastsq_batch:"):
-            raise type(err)(_WHO + text[len("leastsq_batch"):]) from None
+            raise type(err)(cube.who + text[len("leastsq_batch"):]) from None
         raise
 
 
@@ -628,7 +655,7 @@ def _merge(partials, starts, notes):
         options=first._options, notes=notes)
 
 
-def _popt_pcov(result, points, n, absolute_sigma, cube):
+def _popt_pcov(result, points, n, absolute_sigma, cube, depth):
     """curve_fit's popt and pcov for every fit, elementwise the same
     arithmetic (_curve_fit._pcov), NaN for the fits that failed; the
     result gets perr and covariance_unknown."""
@@ -645,7 +672,9 @@ def _popt_pcov(result, points, n, absolute_sigma, cube):
         pcov = cov_x * variance[:, None, None]
     pcov[~success] = np.nan
     pcov[unknown] = np.inf
-    screening.warn_unknown_covariance(unknown, cube.shape, stacklevel=3)
+    screening.warn_unknown_covariance(unknown, cube.shape,
+                                      stacklevel=2 + depth, name=cube.name,
+                                      marked_by=cube.unknown_covariance)
     popt = np.where(success[:, None], result.x, np.nan)
     result.perr = np.sqrt(np.diagonal(pcov, axis1=1, axis2=2))
     result.covariance_unknown = unknown

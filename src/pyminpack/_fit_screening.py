@@ -93,15 +93,22 @@ def _refuse_bad_sigma(sigma, bad, layout, positions):
     raise ValueError(f"{who}: sigma entry {point} is {value}; {rule}")
 
 
-def warn_unknown_covariance(unknown, shape, stacklevel):
+def warn_unknown_covariance(unknown, shape, stacklevel, name=None,
+                            marked_by=None):
     """One OptimizeWarning for the batch, naming the first few fits whose
     covariance could not be estimated (`unknown`, K flat flags; `shape`
-    the fits' shape)."""
+    the fits' shape).  `name(k)` names fit k (by default by its index in
+    the fits' shape); `marked_by` says where the caller finds them all."""
     which = np.flatnonzero(unknown)
     if not which.size:
         return
-    named = ", ".join(fit_name(k, shape) for k in which[:NAMED_FITS])
+    if name is None:
+        def name(k):
+            return fit_name(k, shape)
+    if marked_by is None:
+        marked_by = "result.covariance_unknown marks them"
+    named = ", ".join(name(k) for k in which[:NAMED_FITS])
     more = ", ..." if which.size > NAMED_FITS else ""
     warnings.warn(f"{COVARIANCE_WARNING} for {which.size} of {unknown.size} "
-                  f"fits ({named}{more}; result.covariance_unknown marks "
-                  f"them)", OptimizeWarning, stacklevel=stacklevel + 1)
+                  f"fits ({named}{more}; {marked_by})", OptimizeWarning,
+                  stacklevel=stacklevel + 1)

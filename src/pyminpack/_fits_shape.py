@@ -24,6 +24,10 @@ class Layout:
 
     __slots__ = ("axis", "ndim", "shape", "count", "m", "who")
 
+    # Where the covariance warning tells the caller to find every fit it
+    # could not estimate the covariance of.
+    unknown_covariance = "result.covariance_unknown marks them"
+
     def __init__(self, axis, ndim, shape, m, who):
         self.axis = axis
         self.ndim = ndim
