@@ -24,6 +24,7 @@ from compiled_problems import (M, VOID_RESIDUAL_SIG, X0, decay, decay_jac,
                                sleeping_rows)
 from pyminpack import _compiled, leastsq, leastsq_batch
 from pyminpack._leastsq import NonFiniteInputError
+from test_leaks import frozen_heap
 
 ROWS = decay_rows(8, seed=1)
 CALLS, AFTER, FLAG = 2 * M + 1, 2 * M + 2, 2 * M + 3  # sleeping_rows' tail
@@ -303,19 +304,22 @@ def test_the_batch_state_is_freed_on_every_path(path):
     run, calls = BATCH_PATHS[path]
     for _ in range(3):
         run()
-    tracemalloc.start()
-    try:
-        growth = []
-        for _ in range(3):
-            # A full collection empties the free lists (of tuples, say),
-            # which would otherwise keep what one call freed counted.
-            gc.collect()
-            before = tracemalloc.get_traced_memory()[0]
-            for _ in range(calls):
-                run()
-            gc.collect()
-            growth.append(tracemalloc.get_traced_memory()[0] - before)
-    finally:
-        tracemalloc.stop()
+    # (frozen: the collections walk only what this test allocates; see
+    # test_leaks.py)
+    with frozen_heap():
+        tracemalloc.start()
+        try:
+            growth = []
+            for _ in range(3):
+                # A full collection empties the free lists (of tuples, say),
+                # which would otherwise keep what one call freed counted.
+                gc.collect()
+                before = tracemalloc.get_traced_memory()[0]
+                for _ in range(calls):
+                    run()
+                gc.collect()
+                growth.append(tracemalloc.get_traced_memory()[0] - before)
+        finally:
+            tracemalloc.stop()
     # A leaked batch (a few hundred bytes) a call: over 10 kB a window.
     assert sorted(growth)[1] < 4096, growth

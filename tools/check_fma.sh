@@ -30,7 +30,8 @@
 # Usage: tools/check_fma.sh [extra pytest arguments]
 # Environment: PYTHON (default python3); FMA_MARCH (default native: this
 # CPU, whose FMA step 2 confirms); KEEP_FMA_DIR=1 keeps the temporary
-# directory.
+# directory; TEST_VENV=dir installs into that venv (made if missing, kept),
+# as in tools/sanitize.sh.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,9 +100,11 @@ else
 fi
 
 # --- build -----------------------------------------------------------------------
-say "venv in $work/venv"
-"$python" -m venv "$work/venv"
-venv_python="$work/venv/bin/python"
+# TEST_VENV=dir installs into that venv instead, as in tools/sanitize.sh.
+venv=${TEST_VENV:-$work/venv}
+say "venv in $venv"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+venv_python="$venv/bin/python"
 "$venv_python" -m pip install --quiet --upgrade pip
 "$venv_python" -m pip install --quiet "meson-python>=0.16" meson ninja \
     "numpy>=2.0" pytest hypothesis
@@ -139,7 +142,7 @@ PY
 extension=$(cd "$work" && "$venv_python" -c \
     'import pyminpack._minpack as m; print(m.__file__)')
 case "$extension" in
-    "$work"/venv/*) ;;
+    "$venv"/*) ;;
     *) fail "pyminpack._minpack is $extension, not this build's" ;;
 esac
 disassembly="$work/extension.s"

@@ -11,7 +11,7 @@
 #
 # Usage: tools/sanitize.sh [extra pytest arguments]
 # Environment: PYTHON (default python3), KEEP_SANITIZE_DIR=1 keeps the
-# temporary directory for inspection.
+# temporary directory for inspection, TEST_VENV (see below).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,9 +35,15 @@ if [ ! -e "$libasan" ]; then
     exit 1
 fi
 
-echo "sanitize: venv in $work/venv"
-"$python" -m venv "$work/venv"
-venv_python="$work/venv/bin/python"
+# TEST_VENV=dir installs into that venv instead (made if it does not exist,
+# kept afterwards), so that builds run one after the other share one set of
+# test requirements: CI's builds stream gives this script and
+# tools/check_fma.sh the same one, and each installs its own build of
+# pyminpack into it (pip rebuilds and reinstalls a source tree every time).
+venv=${TEST_VENV:-$work/venv}
+echo "sanitize: venv in $venv"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+venv_python="$venv/bin/python"
 "$venv_python" -m pip install --quiet --upgrade pip
 # The build requirements (pyproject.toml) and the test requirements (the
 # project's "test" extra, scipy included) go in first, so the build below

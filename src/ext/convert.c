@@ -150,6 +150,20 @@ as_float64_array(PyObject *output, PyObject *callable, const char *who,
                  const char *role, int requirements,
                  PyArray_Descr **source_dtype)
 {
+    /*
+     * What a Dfun nearly always returns: already what the conversion below
+     * would give (numpy would return this very array, a new reference),
+     * and no user code can run on it.  Taken first because the two numpy
+     * calls cost ~800 instructions, a Jacobian of 50 x 3's copy as much.
+     */
+    if (is_float64_ndarray((PyArrayObject *)output) &&
+            PyArray_CHKFLAGS((PyArrayObject *)output, requirements)) {
+        if (source_dtype != NULL) {
+            *source_dtype = (PyArray_Descr *)Py_NewRef(
+                    PyArray_DESCR((PyArrayObject *)output));
+        }
+        return (PyArrayObject *)Py_NewRef(output);
+    }
     PyArrayObject *array = (PyArrayObject *)PyArray_FromAny(
             output, NULL, 0, 0, NPY_ARRAY_ENSUREARRAY, NULL);
     if (array == NULL) {

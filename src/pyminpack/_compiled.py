@@ -18,6 +18,7 @@ ctypes is imported only when a ctypes object has to be looked at, so
 
 import re
 import sys
+import types
 import weakref
 
 import numpy as np
@@ -87,8 +88,19 @@ def is_recipe(obj):
     return recipes is not None and isinstance(obj, recipes.Recipe)
 
 
+# What a Python func or Dfun nearly always is, and no compiled kind can be
+# (none of these types can be subclassed): recognised first, because the
+# checks below cost leastsq about a microsecond a fit (``type(obj).__name__``
+# of a built-in type makes a new string every time, and isinstance with
+# ctypes' metaclass is slow), a tenth of a small fit's wrapper time.
+_PYTHON_FUNCTION_TYPES = frozenset({types.FunctionType, types.MethodType,
+                                    types.BuiltinFunctionType})
+
+
 def is_compiled(obj):
     """True for the kinds of compiled callable leastsq accepts."""
+    if type(obj) in _PYTHON_FUNCTION_TYPES:
+        return False
     return (_is_numba_cfunc(obj) or _is_ctypes_function(obj)
             or _is_low_level_callable(obj) or _is_capsule(obj)
             or is_recipe(obj))
