@@ -40,8 +40,8 @@ import time
 import numpy as np
 
 __all__ = ["CompileError", "CompiledModel", "compiled_model", "row_arrays",
-           "weights_kind", "F_RAISED", "JAC_RAISED", "F_WRONG_SIZE", "JAC_WRONG_SIZE",
-           "CACHE"]
+           "weights_kind", "F_RAISED", "JAC_RAISED", "F_WRONG_SIZE",
+           "JAC_WRONG_SIZE", "CACHE"]
 
 # What the generated functions return when they stop a fit (the fit's
 # ``status``; curve_fit_batch turns it into the exception after the batch).
