@@ -269,3 +269,31 @@ def test_engine_and_threads_are_checked():
                               np.ones((2, 10)), [1.0], engine="auto")
     assert fit[2].engine == "numpy"
     assert fit[2].engine_reason == "xdata is not an array"
+
+
+def test_a_cube_along_axis_0_and_per_curve_xdata():
+    rng = np.random.default_rng(8)
+    t = np.linspace(0.0, 3.0, 20)
+    rates = 0.5 + rng.random((3, 4))
+    cube = 2.0 * np.exp(-rates[None] * t[:, None, None]) \
+        + 0.01 * rng.standard_normal((20, 3, 4))
+
+    def decay(x, a, b):
+        return a * np.exp(-b * x)
+
+    fits = [curve_fit_batch(decay, t, cube, [1.0, 1.0], axis=0,
+                            jac=lambda x, a, b: np.stack(
+                                (np.exp(-b * x), -a * x * np.exp(-b * x)),
+                                axis=-1), engine=engine)
+            for engine in ("numpy", "numba")]
+    assert fits[1][0].shape == (3, 4, 2) and fits[1][2].engine == "numba"
+    scale = np.abs(fits[0][0]).max()
+    assert np.abs(fits[1][0] - fits[0][0]).max() <= 1e-12 * scale
+    # One x per curve: the numpy engine's alone.
+    xs = np.broadcast_to(t, (3, 4, 20)).copy()
+    ydata = np.moveaxis(cube, 0, -1)
+    with pytest.raises(TypeError, match="not one per curve"):
+        curve_fit_batch(decay, xs, ydata, [1.0, 1.0], engine="numba")
+    fit = curve_fit_batch(decay, xs, ydata, [1.0, 1.0], engine="auto")
+    assert fit[2].engine == "numpy"
+    assert fit[2].engine_reason == "xdata is per curve"
