@@ -4,6 +4,7 @@ run as printed and do what they say."""
 import contextlib
 import io
 import numpy as np
+import pytest
 
 from doc_blocks import blocks
 from pyminpack import curve_fit
@@ -45,3 +46,16 @@ def test_batch_example_prints_what_its_comment_says():
                       absolute_sigma=True)
     assert alone[0].tobytes() == popt[9].tobytes()
     assert alone[1].tobytes() == pcov[9].tobytes()
+
+
+def test_numba_engine_example_runs_the_batch_on_numba():
+    pytest.importorskip("numba")
+    namespace, _ = run(python_blocks()[2])
+    numpy_popt, numpy_pcov = namespace["popt"], namespace["pcov"]
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(python_blocks()[3], namespace)
+    engine, seconds = out.getvalue().split()
+    assert engine == "numba" and float(seconds) >= 0.0
+    # The README's tolerance without a jac: 1e-3 standard errors.
+    errors = np.sqrt(np.diagonal(numpy_pcov, axis1=1, axis2=2))
+    assert (np.abs(namespace["popt"] - numpy_popt) / errors).max() <= 1e-3

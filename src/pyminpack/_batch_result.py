@@ -73,6 +73,11 @@ class BatchResult:
         The fits' shape: (K,) for K fits in a row, or the fits' axes of a
         cube (``curve_fit_batch(axis=...)``); every per-fit array above
         has it as its leading dimensions.
+    engine, engine_reason, compile_seconds
+        Set by ``curve_fit_batch`` (None, None and 0.0 otherwise): the
+        engine that ran the fits ('numpy' or 'numba'), why engine='auto'
+        did not take numba (or None), and the seconds this call spent
+        compiling the model with numba.
 
     Notes
     -----
@@ -89,7 +94,8 @@ class BatchResult:
 
     __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
                  "status", "fvec", "fjac", "ipvt", "qtf", "r", "solver",
-                 "perr", "covariance_unknown", "shape", "_options", "_notes")
+                 "perr", "covariance_unknown", "shape", "engine",
+                 "engine_reason", "compile_seconds", "_options", "_notes")
 
     _PER_FIT = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
                 "status", "fvec", "fjac", "ipvt", "qtf", "r", "perr",
@@ -116,6 +122,9 @@ class BatchResult:
         self.perr = None
         self.covariance_unknown = None
         self.shape = ier.shape
+        self.engine = None
+        self.engine_reason = None
+        self.compile_seconds = 0.0
         self._options = options  # the tolerances and maxfev, for messages
         self._notes = notes or {}  # flat fit index -> why it was not run
 

@@ -29,6 +29,9 @@ class BatchResult:
     perr: NDArray[np.float64] | None  # curve_fit_batch: (K, n)
     covariance_unknown: NDArray[np.bool_] | None  # curve_fit_batch: (K,)
     shape: tuple[int, ...]  # the fits' shape, K above
+    engine: str | None  # curve_fit_batch: 'numpy' or 'numba'
+    engine_reason: str | None  # engine='auto': why not numba
+    compile_seconds: float  # curve_fit_batch, engine='numba'
     def __init__(
         self,
         *,

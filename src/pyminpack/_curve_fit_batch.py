@@ -39,8 +39,8 @@ _WHO = "curve_fit_batch"
 
 def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
                     absolute_sigma=False, *, axis=-1, jac=None,
-                    check_finite=None,
-                    nan_policy=None, vectorized=True, full_output=False,
+                    check_finite=None, nan_policy=None, vectorized=True,
+                    engine="numpy", threads=None, full_output=False,
                     progress=False, **kwargs):
     """
     Fit one model to many curves: ``curve_fit`` on each row of `ydata`.
@@ -102,8 +102,21 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         parameters, a NaN or infinite start, a model not finite at its
         start.
     vectorized : bool, optional, keyword-only
-        False calls f (and jac) with scalar parameters, one fit after
-        another: for a model that cannot broadcast.
+        With engine='numpy': False calls f (and jac) with scalar
+        parameters, one fit after another, for a model that cannot
+        broadcast.
+    engine : {'numpy', 'numba', 'auto'}, optional, keyword-only
+        'numpy' (the default) calls f with numpy, as described above.
+        'numba' compiles f (and jac) with numba for one curve,
+        ``f(xdata, p1, ..., pn)`` with float parameters and xdata a
+        float64 array, and runs the fits on a pool of C threads without
+        the GIL (see Notes); a model numba cannot compile raises a
+        TypeError saying why.  'auto' is 'numba' when numba is installed
+        and compiles the model, 'numpy' otherwise; ``result.engine`` says
+        which ran and ``result.engine_reason`` why not numba.
+    threads : int, optional, keyword-only
+        engine='numba' only: the number of C threads (None: the cores this
+        process may use).  The results do not depend on it.
     full_output : bool, optional, keyword-only
         Also keep each fit's fvec, fjac, ipvt and qtf in the result.
     progress : bool or callable, optional, keyword-only
@@ -131,7 +144,10 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         mask ``covariance_unknown``, the last iterate ``x``, and with
         `full_output` the arrays of leastsq's infodict (fvec is the
         weighted residual; with nan_policy='omit' a curve's kept points
-        come first and its omitted ones are 0).
+        come first and its omitted ones are 0); ``engine`` ('numpy' or
+        'numba'), ``engine_reason`` (with engine='auto', why numba did not
+        run; else None) and ``compile_seconds`` (the time this call spent
+        compiling; 0.0 when the model was compiled by an earlier call).
 
     Raises
     ------
@@ -143,7 +159,10 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         shapes.
     Exception
         An exception from f or jac stops the batch and propagates, with a
-        note naming the fits.
+        note naming the fits (with engine='numba', the fits run on; the
+        first fit whose f or jac raised is named, and the exception is
+        raised again by calling the compiled f or jac from Python at that
+        fit's parameters).
 
     Notes
     -----
@@ -160,6 +179,19 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     evaluated at all of xdata and each curve keeps its own points, which
     equals ``curve_fit`` on the shorter curve when f computes each point
     from its own x (every pointwise model does).
+
+    With engine='numba', pyminpack generates the compiled residual around
+    the compiled f: weights, each curve's data and the NaN omission are the
+    numpy engine's arithmetic, element by element, so the two engines give
+    the same bits wherever numba computes the model as numpy does: ``+``,
+    ``-``, ``*``, ``/``, ``np.sqrt``, and the C library's ``exp``, ``log``,
+    ``sin``, ``cos`` on a CPU where numpy uses them too (numpy has faster
+    ``exp`` and ``log`` of its own with AVX-512F); ``p ** 2`` of a
+    parameter is ``p*p`` in numba but ``pow`` for curve_fit's numpy
+    scalars.  Elsewhere the fits agree to the last few bits, as two runs
+    of MINPACK on residuals that differ by an ulp do (README, "The numba
+    engine").  Compilation takes about a second per model and variant
+    (weights, nan_policy, col_deriv, jac) and is done once per process.
 
     Examples
     --------
@@ -193,13 +225,14 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         absolute_sigma=absolute_sigma, jac=jac, check_finite=check_finite,
         explicit_no_check=explicit_no_check, nan_policy=nan_policy,
         vectorized=vectorized, full_output=full_output, progress=progress,
-        options=kwargs)
+        options=kwargs, engine=engine, threads=threads)
     return cube.restore(popt), cube.restore(pcov), result
 
 
 def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
              jac, check_finite, explicit_no_check, nan_policy, vectorized,
-             full_output, progress, options, notes=None, depth=2):
+             full_output, progress, options, notes=None, depth=2,
+             engine="numpy", threads=None):
     """The core of curve_fit_batch (and of curve_fit_groups): the curves as
     (K, m) rows of ydata, their own x rows (or None for a shared xdata),
     the (K, n) starts, and `cube` naming the function called and the fits
@@ -240,31 +273,53 @@ def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
     weights = None if sigma is None else inputs.reciprocal_sigma(sigma)
     per_curve = kind == "per curve"
     col_deriv = bool(kwargs.get("col_deriv", False))
-    make = _vectorized_functions if vectorized else _plain_functions
-    data = [ydata]
-    if xrows is not None:
-        data.append(xrows)
-    if per_curve:
-        data.append(weights)
-    rows = _Rows(xrows is not None, per_curve, False)
-    groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv,
-                          who), data)]
-    if order is not None:
-        # The curves that keep every point run without the reordering (and
-        # without its rows in every call); those that omit points, with it.
-        ragged = points < m
-        omit = _Rows(xrows is not None, per_curve, True)
-        groups = [(~ragged, groups[0][1], data),
-                  (ragged, make(f, jac, xdata, weights, omit, n, m,
-                                col_deriv, who),
-                   data + [order, kept_first(points, m)])]
+    compiled, reason = _compiled_model(engine, threads, f, jac, xdata, xrows,
+                                       n, weights, per_curve, order,
+                                       col_deriv)
+    if compiled is not None:
+        # One group: the generated code handles complete and ragged curves.
+        from . import _numba_engine as numba_engine
+        model = compiled[0]
+        rows, shared, raised = numba_engine.row_arrays(
+            xdata, ydata, weights,
+            numba_engine.weights_kind(weights, per_curve), points, order, n)
+        groups = [(None, (model.residual, model.jacobian), [rows])]
+        kwargs = {key: value for key, value in kwargs.items()
+                  if key != "col_deriv"}  # the generated jac handles it
+    else:
+        make = _vectorized_functions if vectorized else _plain_functions
+        data = [ydata]
+        if xrows is not None:
+            data.append(xrows)
+        if per_curve:
+            data.append(weights)
+        rows = _Rows(xrows is not None, per_curve, False)
+        groups = [(None, make(f, jac, xdata, weights, rows, n, m, col_deriv,
+                              who), data)]
+        if order is not None:
+            # The curves that keep every point run without the reordering
+            # (and without its rows in every call); those that omit points,
+            # with it.
+            ragged = points < m
+            omit = _Rows(xrows is not None, per_curve, True)
+            groups = [(~ragged, groups[0][1], data),
+                      (ragged, make(f, jac, xdata, weights, omit, n, m,
+                                    col_deriv, who),
+                       data + [order, kept_first(points, m)])]
     all_notes = screening.too_few_points(points, n)
     all_notes.update(screening.nonfinite_starts(starts))
     all_notes.update(notes or {})
     report_nonfinite = not check_finite and not explicit_no_check
-    result = _run(groups, starts, all_notes, vectorized, explicit_no_check,
-                  report_nonfinite, full_output, _progress(progress, who),
-                  kwargs, m, n, cube)
+    result = _run(groups, starts, all_notes, vectorized and compiled is None,
+                  explicit_no_check, report_nonfinite, full_output,
+                  _progress(progress, who), kwargs, m, n, cube,
+                  compiled=compiled is not None, threads=threads)
+    if compiled is not None:
+        del shared  # the fits read it until here
+        _raise_model_error(compiled[0], result, raised, xdata, m, n)
+    result.engine = "numba" if compiled is not None else "numpy"
+    result.engine_reason = reason
+    result.compile_seconds = 0.0 if compiled is None else compiled[1]
     popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube,
                             depth)
     result._reshape(cube.shape)
@@ -283,6 +338,91 @@ def _named(who):
                 not text.startswith(who):
             raise type(err)(f"{who}: {text}") from None
         raise
+
+
+_ENGINES = ("numpy", "numba", "auto")
+
+
+def _compiled_model(engine, threads, f, jac, xdata, xrows, n, weights,
+                    per_curve, order, col_deriv):
+    """((CompiledModel, seconds compiling) or None, the reason numba does
+    not run with engine='auto' or None)."""
+    if not isinstance(engine, str) or engine not in _ENGINES:
+        raise ValueError(f"{_WHO}: engine must be 'numpy', 'numba' or "
+                         f"'auto', not {engine!r}")
+    if engine == "numpy":
+        if threads is not None and threads != 1:
+            raise ValueError(f"{_WHO}: threads applies to engine='numba'; "
+                             f"engine='numpy' runs in the calling thread "
+                             f"(threads=None or 1)")
+        return None, None
+    from . import _numba_engine as numba_engine
+    try:
+        if xrows is not None:
+            raise numba_engine.CompileError(
+                f"{_WHO}: engine='numba' takes one xdata shared by the "
+                f"curves, not one per curve; engine='numpy' takes both",
+                "xdata is per curve")
+        if not isinstance(xdata, np.ndarray) or xdata.ndim == 0:
+            raise numba_engine.CompileError(
+                f"{_WHO}: engine='numba' needs xdata as an array of one or "
+                f"more dimensions (xdata is {type(xdata).__name__}); "
+                f"engine='numpy' passes any xdata to f",
+                "xdata is not an array")
+        return numba_engine.compiled_model(
+            f, jac, n, xdata.ndim,
+            numba_engine.weights_kind(weights, per_curve), order is not None,
+            col_deriv, _WHO), None
+    except numba_engine.CompileError as err:
+        if engine == "numba":
+            raise
+        return None, err.reason
+
+
+def _raise_model_error(model, result, raised, xdata, m, n):
+    """The first fit that f or jac stopped: raise what they raised (by
+    calling them from Python where they raised), or what was wrong with
+    their shape."""
+    from . import _numba_engine as numba_engine
+    stopped = np.flatnonzero((result.ier < 0) & (result.status > 0))
+    if stopped.size == 0:
+        return
+    k = int(stopped[0])
+    status = int(result.status[k])
+    params = raised[k].copy()
+    role = "f" if status in (numba_engine.F_RAISED,
+                             numba_engine.F_WRONG_SIZE) else "jac"
+    function = model.model if role == "f" else model.jac
+    note = (f"in fit {k} of {len(result)} (curve_fit_batch, "
+            f"engine='numba'; {stopped.size} fits stopped)")
+    try:
+        value = function(xdata, *params)
+    except BaseException as exc:
+        _add_note(exc, note)
+        raise
+    if status in (numba_engine.F_WRONG_SIZE, numba_engine.JAC_WRONG_SIZE):
+        wanted = (f"({m},)" if role == "f" else
+                  f"({m}, {n}) (or ({n}, {m}) with col_deriv)")
+        raise ValueError(f"{_WHO}: {role} returned shape "
+                         f"{np.shape(value)} for one curve; engine='numba' "
+                         f"needs {wanted}")
+    raise RuntimeError(f"{_WHO}: {role} raised in fit {k} (engine='numba') "
+                       f"but not when called again from Python")
+
+
+def _add_note(exc, note):
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+
+
+def _curves(ydata):
+    ydata = np.asarray(ydata, float)
+    if ydata.ndim != 2:
+        raise ValueError(f"{_WHO}: ydata must have shape (K, m), one curve "
+                         f"per row, not {ydata.shape}")
+    return ydata
 
 
 # The options curve_fit_batch passes on to MINPACK (leastsq_batch's).
@@ -542,7 +682,8 @@ def _compact(values, omit, point_axis):
 
 
 def _run(groups, starts, notes, vectorized, explicit_no_check,
-         report_nonfinite, full_output, progress, kwargs, m, n, cube):
+         report_nonfinite, full_output, progress, kwargs, m, n, cube,
+         compiled=False, threads=None):
     """leastsq_batch on the curves that can be fitted, one run per group
     of curves (members, (residual, jacobian), data); the others (in
     `notes`, with why) get ier 0 without a run.  With `report_nonfinite`,
@@ -557,7 +698,7 @@ def _run(groups, starts, notes, vectorized, explicit_no_check,
     for (_, (residual, jacobian), data), run in zip(groups, runs):
         if partials and run.size == 0:
             continue
-        if report_nonfinite and not vectorized:
+        if report_nonfinite and not vectorized and not compiled:
             # The plain engine raises at the first such fit and keeps
             # nothing: look at every start first (one call of f a curve).
             run = _drop_nonfinite_at_start(residual, starts, data, run,
@@ -567,6 +708,8 @@ def _run(groups, starts, notes, vectorized, explicit_no_check,
                        check_finite=not explicit_no_check,
                        full_output=full_output, progress=shifted, m=m,
                        **kwargs)
+        if compiled and threads is not None:  # the numba engine's
+            options["threads"] = threads
         partials.append((run, _run_group(residual, jacobian, starts, data,
                                           run, notes, report_nonfinite,
                                           shifted, options, cube)))

@@ -23,6 +23,8 @@ def curve_fit_batch(
     check_finite: object | None = None,
     nan_policy: Literal["raise", "omit"] | None = None,
     vectorized: bool = True,
+    engine: Literal["numpy", "numba", "auto"] = "numpy",
+    threads: int | None = None,
     full_output: bool = False,
     progress: bool | Callable[[int, int], object] = False,
     **kwargs: Any,
