@@ -890,6 +890,16 @@ def test_a_covariance_matrix():
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
 
 
+
+def test_a_model_of_two_rows_under_a_covariance_is_refused():
+    # Its (2, m) residual must not reach the triangular solve as an m x p
+    # block (p = m: the solve would read and write past its 2 x m).
+    cov = covariance()
+    with pytest.raises(ValueError, match=r"covariance weighs arrays of "
+                                         r"shape .* not \(2, %d\)" % M):
+        curve_fit(lambda x, a, b: np.stack([decay(x, a, b)] * 2), X, Y,
+                  p0=[1.0, 1.0], sigma=cov)
+
 def test_lists_of_lists_are_a_matrix():
     cov = covariance()
     a = curve_fit(decay, X, Y, sigma=cov.tolist())

@@ -385,6 +385,7 @@ def raises_at_fit_0(x, y):
     (3_992, 2, "python", 500),     # 4 chunks per thread: 499, floored
     (4_000, 2, "python", 500),     # exactly the floor
     (4_008, 2, "python", 501),     # above it
+    (4_001, 2, "python", 501),     # rounded up: no ninth chunk of 1 fit
     (79_984, 4, "compiled", 5_000),
     (80_016, 4, "vectorized", 5_001),
     (300, 2, "python", 300),       # fewer fits than the floor: one chunk
