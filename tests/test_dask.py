@@ -586,7 +586,7 @@ def test_curve_fit_batch_exception_names_the_chunk(client):
         caught.value.__notes__
 
 
-# --- bounds (issue 20): per-fit bounds chunked with the fits ------------------
+# --- bounds (issue 20): per-fit bounds chunked with the fits -----------------
 
 def bounds_per_fit(count):
     """Bounds of every kind, a in some fits fixed, starts inside."""

@@ -14,6 +14,7 @@ pm_bounds_free(pm_bounds *b)
     PyMem_RawFree(b->kind);
     PyMem_RawFree(b->free_index);
     PyMem_RawFree(b->x);
+    PyMem_RawFree(b->u_seen);
     PyMem_RawFree(b->jac);
     PyMem_RawFree(b->u);
     PyMem_RawFree(b->cov_jac);
@@ -35,6 +36,7 @@ pm_bounds_alloc(pm_bounds *b, int m, int n)
     b->kind = PyMem_RawCalloc(nn + 1, 1);
     b->free_index = PyMem_RawMalloc((nn + 1) * sizeof(int));
     b->x = PyMem_RawMalloc((nn + 1) * sizeof(double));
+    b->u_seen = PyMem_RawMalloc((nn + 1) * sizeof(double));
     b->jac = PyMem_RawMalloc((mm * nn + 1) * sizeof(double));
     b->u = PyMem_RawMalloc((nn + 1) * sizeof(double));
     b->cov_jac = PyMem_RawMalloc((mm * nn + 1) * sizeof(double));
@@ -43,6 +45,7 @@ pm_bounds_alloc(pm_bounds *b, int m, int n)
     b->cov_free = PyMem_RawMalloc((nn * nn + 1) * sizeof(double));
     b->inverse_scratch = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
     if (b->kind == NULL || b->free_index == NULL || b->x == NULL ||
+            b->u_seen == NULL ||
             b->jac == NULL || b->u == NULL || b->cov_jac == NULL ||
             b->cov_ipvt == NULL || b->wa == NULL || b->cov_free == NULL ||
             b->inverse_scratch == NULL) {
@@ -60,6 +63,7 @@ pm_bounds_set(pm_bounds *b, const double *lb, const double *ub)
     b->identity = 1;
     b->transformed = 0;
     b->at_solution = 0;
+    b->seen = 0;
     b->n_free = 0;
     for (int j = 0; j < b->n; j++) {
         enum pm_bound_kind kind = PM_BOUND_FREE;
@@ -136,6 +140,40 @@ pm_bounds_start(pm_bounds *b, const double *x0)
     }
 }
 
+/* x_j of internal parameter i at v. */
+static double
+external_one(const pm_bounds *b, int i, double v)
+{
+    const int j = b->free_index[i];
+    double value;
+    if (b->at_solution) {
+        return v;
+    }
+    /* Written in the order lmfit evaluates them, for the same bits. */
+    switch ((enum pm_bound_kind)b->kind[j]) {
+    case PM_BOUND_LOWER:
+        value = b->lb[j] - 1.0 + sqrt(v * v + 1);
+        break;
+    case PM_BOUND_UPPER:
+        value = b->ub[j] + 1 - sqrt(v * v + 1);
+        break;
+    case PM_BOUND_BOTH:
+        value = b->lb[j] + (sin(v) + 1) * (b->ub[j] - b->lb[j]) / 2.0;
+        break;
+    default:
+        return v;
+    }
+    /* Rounding can land an ulp outside (lb - 1 + 1 < lb): x is promised
+     * inside, so clip. */
+    if (value < b->lb[j]) {
+        value = b->lb[j];
+    }
+    if (value > b->ub[j]) {
+        value = b->ub[j];
+    }
+    return value;
+}
+
 void
 pm_bounds_external(const pm_bounds *b, const double *u, double *x)
 {
@@ -145,37 +183,25 @@ pm_bounds_external(const pm_bounds *b, const double *u, double *x)
         }
     }
     for (int i = 0; i < b->n_free; i++) {
-        const int j = b->free_index[i];
-        const double v = u[i];
-        double value;
-        if (b->at_solution) {
-            x[j] = v;
-            continue;
+        x[b->free_index[i]] = external_one(b, i, u[i]);
+    }
+}
+
+void
+pm_bounds_refresh(pm_bounds *b, const double *u)
+{
+    if (!b->seen) {
+        pm_bounds_external(b, u, b->x);
+        memcpy(b->u_seen, u, (size_t)b->n_free * sizeof(double));
+        b->seen = 1;
+        return;
+    }
+    for (int i = 0; i < b->n_free; i++) {
+        /* Bits, not ==: -0.0 and 0.0 are different free parameters. */
+        if (memcmp(&u[i], &b->u_seen[i], sizeof(double)) != 0) {
+            b->x[b->free_index[i]] = external_one(b, i, u[i]);
+            b->u_seen[i] = u[i];
         }
-        /* Written in the order lmfit evaluates them, for the same bits. */
-        switch ((enum pm_bound_kind)b->kind[j]) {
-        case PM_BOUND_LOWER:
-            value = b->lb[j] - 1.0 + sqrt(v * v + 1);
-            break;
-        case PM_BOUND_UPPER:
-            value = b->ub[j] + 1 - sqrt(v * v + 1);
-            break;
-        case PM_BOUND_BOTH:
-            value = b->lb[j] + (sin(v) + 1) * (b->ub[j] - b->lb[j]) / 2.0;
-            break;
-        default:
-            x[j] = v;
-            continue;
-        }
-        /* Rounding can land an ulp outside (lb - 1 + 1 < lb): x is
-         * promised inside, so clip. */
-        if (value < b->lb[j]) {
-            value = b->lb[j];
-        }
-        if (value > b->ub[j]) {
-            value = b->ub[j];
-        }
-        x[j] = value;
     }
 }
 
@@ -258,6 +284,7 @@ pm_bounds_solution_jacobian(pm_bounds *b, minpack_lmdif_fcn *dif,
     pm_bounds_external(b, b->u, b->x);
     pm_bounds_gather(b, b->x, x_free);
     b->at_solution = 1;
+    b->seen = 0;  /* u now means x: nothing computed before holds */
     int iflag = 2;
     if (der != NULL) {
         der(&m, &n_free, x_free, b->wa, b->cov_jac, &m, &iflag);
@@ -290,6 +317,7 @@ pm_bounds_solution_jacobian(pm_bounds *b, minpack_lmdif_fcn *dif,
         }
     }
     b->at_solution = 0;
+    b->seen = 0;
     if (iflag < 0) {
         return iflag;
     }

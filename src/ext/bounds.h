@@ -56,6 +56,13 @@ typedef struct {
     unsigned char *kind;     /* (n) enum pm_bound_kind */
     int *free_index;         /* (n_free): u[i] is x[free_index[i]] */
     double *x;               /* (n) the external point last handed out */
+    /*
+     * The u that b->x was computed from, component by component: lmdif's
+     * differences move one u at a time, and lmder asks for the Jacobian
+     * where it asked for f, so most components need no sin or sqrt.
+     */
+    double *u_seen;
+    int seen;                /* u_seen valid (not after pm_bounds_set) */
     double *jac;             /* (m, n) column-major: the user's Jacobian */
     double *u;               /* (n) MINPACK's x, the internal parameters */
     /* The covariance at the solution (pm_bounds_solution_jacobian). */
@@ -92,6 +99,9 @@ void pm_bounds_start(pm_bounds *b, const double *x0);
 /* x (n) = the external point of u (n_free); always inside the bounds. */
 void pm_bounds_external(const pm_bounds *b, const double *u, double *x);
 
+/* b->x made the external point of u (only the components u changed). */
+void pm_bounds_refresh(pm_bounds *b, const double *u);
+
 /*
  * What to hand the user's function for MINPACK's u: u itself without
  * bounds, else its external point (in b->x).
@@ -102,7 +112,7 @@ pm_bounds_point(pm_bounds *b, const double *u)
     if (b == NULL || b->identity) {
         return u;
     }
-    pm_bounds_external(b, u, b->x);
+    pm_bounds_refresh(b, u);
     return b->x;
 }
 
