@@ -19,8 +19,10 @@ from pyminpack import (OptimizeWarning, curve_fit, curve_fit_batch, leastsq,
                        leastsq_batch)
 from pyminpack import _minpack
 
-from compiled_problems import M, T, decay, decay_jac, decay_jac_py, \
-    decay_py, decay_rows
+from numba import carray, cfunc
+
+from compiled_problems import JACOBIAN_SIG, M, RESIDUAL_SIG, decay, \
+    decay_jac, decay_jac_py, decay_py, decay_rows
 
 # --- the change of variables, in Python, as lmfit writes it -----------------
 
@@ -393,6 +395,45 @@ def test_per_fit_fixing_in_a_batch_is_the_substituted_fit():
     assert same(result.cov_x[4][1:, 1:], cov_x)
     assert np.all(result.cov_x[4][0] == 0)
     assert not np.all(result.cov_x[3][0] == 0)  # a free there
+
+
+@cfunc(RESIDUAL_SIG)
+def decay_wants_n_3(m, n, xp, fp, up):
+    """decay, refusing (status 7) to be called with any n but 3."""
+    if n != 3:
+        return 7
+    x = carray(xp, (n,))
+    f = carray(fp, (m,))
+    d = carray(up, (2 * m,))
+    for i in range(m):
+        f[i] = x[0] * math.exp(-x[1] * d[i]) + x[2] - d[m + i]
+    return 0
+
+
+@cfunc(JACOBIAN_SIG)
+def decay_jac_wants_n_3(m, n, xp, jp, ld, up):
+    if n != 3:
+        return 7
+    jac = carray(jp, (ld * n,))
+    x = carray(xp, (n,))
+    d = carray(up, (2 * m,))
+    for i in range(m):
+        e = math.exp(-x[1] * d[i])
+        jac[i] = e
+        jac[i + ld] = -x[0] * d[i] * e
+        jac[i + 2 * ld] = 1.0
+    return 0
+
+
+@pytest.mark.parametrize("jacobian", [False, True])
+def test_compiled_callbacks_get_all_n_parameters_with_one_fixed(jacobian):
+    # MINPACK sees 2 parameters, the user's functions all 3.
+    x0, lb, ub = decay_bounds(len(ROWS))
+    result = leastsq_batch(decay_wants_n_3, x0, data=ROWS, m=M,
+                           Dfun=decay_jac_wants_n_3 if jacobian else None,
+                           bounds=(lb, ub))
+    assert result.success.all() and np.all(result.status == 0)
+    assert result.x[4, 0] == 1.75 and result.x[2, 2] == 0.25
 
 
 def test_all_parameters_fixed_is_improper_input():
