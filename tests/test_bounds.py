@@ -530,10 +530,31 @@ def test_scipys_default_p0_with_bounds():
     a, mu, s, c = calls[0]
     assert a == 5.0 and c == 1.0
     assert abs(mu - (-1.0)) < 1e-15 and abs(s - 2.0) < 1e-15
-    popt, _, _ = curve_fit_batch(model, XL, CURVES[:2],
-                                 bounds=(np.array([[0.0, -2, 0.1, -1]] * 2),
-                                         np.array([[4.0, 2, 3.1, 1]] * 2)))
-    assert calls[-1] is not None
+    calls.clear()
+    curve_fit_batch(model, XL, CURVES[:2],
+                    bounds=(np.array([[0.0, -2, 0.1, -1], [1, -2, 0.1, -1]]),
+                            np.array([[4.0, 2, 3.1, 1], [5, 2, 3.1, 1]])))
+    # The probe of fit 0's start, one row: the middles of its boxes.
+    assert [float(np.ravel(p)[0]) for p in calls[0]] == [2.0, 0.0, 1.6, 0.0]
+
+
+def test_diag_is_for_the_parameters_minpack_sees():
+    # With a fixed, diag's entries for b and c scale MINPACK's two.
+    row = ROWS[4]
+    diag = np.array([7.0, 2.0, 0.5])
+    x, cov_x, info, _, _ = leastsq(
+        decay_py, [1.75, 5.0, 3.0], args=(row,), diag=diag, factor=0.1,
+        full_output=True, bounds=([1.75, -INF, -INF], [1.75, INF, INF]))
+    ref = leastsq(lambda p: decay_py(np.array([1.75, p[0], p[1]]), row),
+                  [5.0, 3.0], diag=diag[1:], factor=0.1, full_output=True)
+    assert same(x[1:], ref[0]) and info["nfev"] == ref[2]["nfev"]
+    # Every kind of batch (the three funcs give the same bits) is the
+    # single fit: each engine gathers diag alike.
+    for kind in ("compiled", "vectorized", "plain"):
+        batch = run_kind(kind, False, np.array([[1.75, 5.0, 3.0]] * 2),
+                         ROWS[[4, 4]], diag=diag, factor=0.1,
+                         bounds=([1.75, -INF, -INF], [1.75, INF, INF]))
+        assert same(batch.x[0], x) and same(batch.x[1], x), kind
 
 
 def test_scipy_bounds_object_is_recognised():
