@@ -22,7 +22,8 @@ from pyminpack import _minpack
 from numba import carray, cfunc
 
 from compiled_problems import JACOBIAN_SIG, M, RESIDUAL_SIG, decay, \
-    decay_jac, decay_jac_py, decay_py, decay_rows
+    decay_jac, decay_jac_py, decay_py, decay_rows, decay_stopping, \
+    stopping_rows
 
 # --- the change of variables, in Python, as lmfit writes it -----------------
 
@@ -434,6 +435,27 @@ def test_compiled_callbacks_get_all_n_parameters_with_one_fixed(jacobian):
                            bounds=(lb, ub))
     assert result.success.all() and np.all(result.status == 0)
     assert result.x[4, 0] == 1.75 and result.x[2, 2] == 0.25
+
+
+def test_a_compiled_func_that_stops_during_the_covariance():
+    # The fit converges after nfev calls (check_finite's f(x0) is MINPACK's
+    # first); a func that stops at the covariance's first difference call
+    # leaves ier -1, its status, and the converged x.
+    lb, ub = np.array([0.0, 0.6, -INF]), np.array([2.2, INF, 0.9])
+    x0 = np.array([[1.0, 1.0, 0.0]])
+    done = leastsq_batch(decay_stopping, x0, data=stopping_rows(ROWS[:1],
+                                                                0, 0),
+                         m=M, bounds=(lb, ub))
+    assert done.success[0]
+    stop_at = int(done.nfev[0]) + 1
+    stopped = leastsq_batch(decay_stopping, x0,
+                            data=stopping_rows(ROWS[:1], stop_at, 5), m=M,
+                            bounds=(lb, ub))
+    assert stopped.ier[0] == -1 and stopped.status[0] == 5
+    assert same(stopped.x, done.x)
+    assert np.isnan(stopped.cov_x).all()
+    assert stopped.message(0) == ("func returned 5 (not 0): the fit stopped "
+                                  "at its last iterate.")
 
 
 def test_all_parameters_fixed_is_improper_input():
