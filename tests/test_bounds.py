@@ -645,10 +645,15 @@ def test_scipy_bounds_object_is_recognised():
     (lambda: curve_fit(lorentz, XL, CURVES[0], method="dogbox",
                        bounds=(0.0, 9.0)),
      ValueError, r"method 'dogbox' is scipy\.optimize\.curve_fit's$"),
+    (lambda: leastsq(decay_py, [1.0, 1.0, 0.0], args=(ROWS[0],),
+                     Dfun_row=lambda x, i, row: decay_jac_py(x, row)[i],
+                     bounds=(0.0, 5.0)),
+     ValueError, r"^leastsq: bounds are not available with Dfun_row "
+                 r"\(lmstr\); use Dfun or differences with them$"),
 ], ids=["infeasible", "infeasible_batch", "infeasible_curve_fit",
         "infeasible_curve_fit_batch", "lb_gt_ub", "nan_batch",
         "shape", "nan", "batch_shape", "not_a_pair", "strings", "trf",
-        "dogbox"])
+        "dogbox", "Dfun_row"])
 def test_refusals(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
