@@ -657,3 +657,23 @@ def test_scipy_bounds_object_is_recognised():
 def test_refusals(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()
+
+
+def test_curve_fit_batch_bounds_in_the_fits_shape():
+    # A (m, 2, 4) cube along axis 0 with per-pixel bounds (2, 4, n): each
+    # pixel is the bounded curve_fit of its spectrum.
+    cube = CURVES[:8].T.reshape(XL.size, 2, 4)
+    lb = np.broadcast_to([0.0, -2.0, 0.2, 0.0], (2, 4, 4)).copy()
+    ub = np.broadcast_to([10.0, 2.0, 3.0, INF], (2, 4, 4)).copy()
+    lb[1, 2, 3] = ub[1, 2, 3] = 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        popt, pcov, result = curve_fit_batch(lorentz, XL, cube, axis=0,
+                                             bounds=(lb, ub))
+        assert popt.shape == (2, 4, 4) and result.at_bound.shape == (2, 4, 4)
+        for i in range(2):
+            for j in range(4):
+                p, c = curve_fit(lorentz, XL, cube[:, i, j],
+                                 bounds=(lb[i, j], ub[i, j]))
+                assert same(p, popt[i, j]) and same(c, pcov[i, j]), (i, j)
+    assert popt[1, 2, 3] == 0.1

@@ -147,8 +147,9 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         fit failed.
     result : BatchResult
         In the fits' shape: each fit's ``ier``, ``nfev``, ``njev``,
-        ``fnorm``, ``cov_x``, ``success``, ``message(k)`` (k a flat index
-        or a tuple), the standard errors ``perr`` (NaN where pcov is), the
+        ``fnorm``, ``cov_x``, ``success``, ``at_bound``, ``message(k)`` (k
+        a flat index or a tuple), the standard errors ``perr`` (NaN where
+        pcov is), the
         mask ``covariance_unknown``, the last iterate ``x``, and with
         `full_output` the arrays of leastsq's infodict (fvec is the
         weighted residual; with nan_policy='omit' a curve's kept points
