@@ -16,6 +16,7 @@ from compiled_problems import (M, X0, decay, decay_fixed, decay_fixed_py,
                                stopping_rows)
 from pyminpack import (BatchResult, _compiled, _minpack, leastsq,
                        leastsq_batch)
+from pyminpack._leastsq import NonFiniteInputError
 
 ROWS = decay_rows(40, seed=1)
 
@@ -269,6 +270,9 @@ def test_python_exception_names_the_fit():
                  r"gives 5 fits"),
     (lambda: leastsq_batch(decay, X0, data=ROWS, m=M, diag=np.ones((3, 3))),
      ValueError, r"diag must have shape \(3,\) or \(40, 3\), not \(3, 3\)"),
+    (lambda: leastsq_batch(decay, X0, data=ROWS, m=M,
+                           diag=[1.0, np.nan, 1.0]),
+     ValueError, r"diag must be finite"),
     (lambda: leastsq_batch(decay, X0, data=np.asfortranarray(ROWS), m=M),
      ValueError, r"must be C-contiguous"),
     (lambda: leastsq_batch(decay, X0, data=(ROWS, ROWS), m=M), TypeError,
@@ -525,3 +529,34 @@ def test_the_watchers_deadline_is_normalised_for_any_period(start, ns,
     # now + its poll period; a deadline whose nanoseconds reach 1e9 is
     # refused at once, and the watcher would spin instead of waiting.
     assert _minpack.timespec_add(*start, ns) == deadline
+
+
+def test_a_plain_batch_names_the_fit_whose_start_residuals_are_not_finite():
+    rows = ROWS[:6].copy()
+    rows[4, M + 1] = np.nan
+    with pytest.raises(NonFiniteInputError, match=r"func\(x0\)") as caught:
+        leastsq_batch(decay_py, X0, data=rows)
+    assert caught.value.fit == 4
+    assert "in fit 4 of 6 (leastsq_batch)" in caught.value.__notes__
+
+
+def test_a_low_level_callable_with_user_data_of_its_own_refuses_data():
+    import ctypes
+
+    import scipy
+    row = ROWS[0].copy()
+    own = scipy.LowLevelCallable(decay.ctypes,
+                                 ctypes.c_void_p(row.ctypes.data))
+    with pytest.raises(TypeError, match=r"the LowLevelCallable has user_data "
+                                        r"of its own; fit k cannot also get "
+                                        r"row k of data"):
+        leastsq_batch(own, X0, data=ROWS[:4], m=M)
+
+
+def test_a_vectorized_func_that_returns_two_rows_for_forty_fits():
+    with pytest.raises(ValueError, match=r"a vectorized func must return an "
+                                         r"array of shape \(k, m\) for k "
+                                         r"fits; for 40 fits it returned "
+                                         r"shape \(2, 60\)"):
+        leastsq_batch(lambda X, rows: np.zeros((2, 60)), X0, data=ROWS,
+                      vectorized=True)

@@ -168,3 +168,22 @@ def test_a_residual_whose_numbers_are_not_finite_is_suspect(bad):
     check = check_jacobian(model, _gradients, [1.0, 0.5])
     assert check.err[2] == 0.0 and check.suspect.tolist() == [2]
     np.testing.assert_array_equal(check.err[[0, 1, 3]], good.err[[0, 1, 3]])
+
+
+def test_another_number_of_residuals_at_the_nearby_point_is_refused():
+    def changing(x):
+        return np.ones(3) if x[0] == 1.0 else np.ones(4)
+    with pytest.raises(ValueError, match=r"check_jacobian: func returned 3 "
+                                         r"residuals at x0 but 4 at the "
+                                         r"nearby point"):
+        check_jacobian(changing, lambda x: np.ones((3, 1)), [1.0])
+
+
+def test_a_one_parameter_jacobian_may_be_one_dimensional():
+    # As leastsq's Dfun: for n = 1, the (m,) column is the (m, 1) Jacobian.
+    t = np.linspace(0.5, 1.5, 5)
+    check = check_jacobian(lambda p: p[0] * t * t, lambda p: t * t, [0.7])
+    np.testing.assert_array_equal(
+        check.err, check_jacobian(lambda p: p[0] * t * t,
+                                  lambda p: (t * t)[:, None], [0.7]).err)
+    assert check.suspect.size == 0

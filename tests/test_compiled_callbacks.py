@@ -132,6 +132,8 @@ def test_low_level_callable_with_its_own_user_data():
     ((1.5,), TypeError, r"not float"),
     ((np.zeros((4, 4))[:, 0],), ValueError, r"must be C-contiguous"),
     ((-1,), ValueError, r"not a pointer"),
+    ((2**64,), ValueError, r"the address 18446744073709551616 is not a "
+                           r"pointer"),
 ])
 def test_bad_user_data_is_refused(args, error, pattern):
     with pytest.raises(error, match=pattern):

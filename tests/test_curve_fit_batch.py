@@ -423,3 +423,14 @@ def test_a_model_not_finite_at_p0_names_the_curve(curves, vectorized):
                        r"20 of curve 6 is not \(pass check_finite=False"), \
             np.errstate(divide="ignore", invalid="ignore"):
         curve_fit_batch(gaussian, xdata, ydata, bad, vectorized=vectorized)
+
+
+def test_nan_in_xdata_under_raise_and_an_xdata_too_short_under_omit(curves):
+    ydata, _, starts = curves
+    x = X.copy()
+    x[3] = np.nan
+    with pytest.raises(ValueError, match="The input contains nan values"):
+        curve_fit_batch(gaussian, x, ydata, starts, nan_policy="raise")
+    with pytest.raises(ValueError, match=r"xdata of shape \(49,\) does not "
+                                         r"have the 50 points of each curve"):
+        curve_fit_batch(gaussian, x[:-1], ydata, starts, nan_policy="omit")

@@ -153,7 +153,7 @@ def assert_same(got, expected):
     """Every field of two BatchResults, to the bit (NaN equal to NaN)."""
     assert type(got) is pyminpack.BatchResult and len(got) == len(expected)
     for name in ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "status",
-                 "success", "fvec", "fjac", "ipvt", "qtf"):
+                 "success", "fvec", "fjac", "ipvt", "qtf", "at_bound"):
         a, b = getattr(got, name), getattr(expected, name)
         assert (a is None) == (b is None), name
         if a is not None:
@@ -385,6 +385,7 @@ def raises_at_fit_0(x, y):
     (3_992, 2, "python", 500),     # 4 chunks per thread: 499, floored
     (4_000, 2, "python", 500),     # exactly the floor
     (4_008, 2, "python", 501),     # above it
+    (4_001, 2, "python", 501),     # rounded up: no ninth chunk of 1 fit
     (79_984, 4, "compiled", 5_000),
     (80_016, 4, "vectorized", 5_001),
     (300, 2, "python", 300),       # fewer fits than the floor: one chunk
@@ -583,3 +584,83 @@ def test_curve_fit_batch_exception_names_the_chunk(client):
         pmd.curve_fit_batch(failing, T, CURVES[:40], p0, fits_per_chunk=10)
     assert "in the chunk of fits 20 to 29 of 40 (pyminpack.dask)" in \
         caught.value.__notes__
+
+
+# --- bounds (issue 20): per-fit bounds chunked with the fits -----------------
+
+def bounds_per_fit(count):
+    """Bounds of every kind, a in some fits fixed, starts inside."""
+    lb = np.tile([0.0, 0.6, -np.inf], (count, 1))
+    ub = np.tile([2.2, np.inf, 0.9], (count, 1))
+    lb[::7, 0] = ub[::7, 0] = 1.75
+    starts = np.tile(X0, (count, 1))
+    starts[::7, 0] = 1.75
+    return starts, lb, ub
+
+
+@pytest.mark.parametrize("fits_per_chunk", [300, 97, 1])
+@pytest.mark.parametrize("kind", ["compiled", "vectorized", "plain"])
+def test_bounded_batches_equal_the_local_batch_for_any_chunking(
+        client, fits_per_chunk, kind):
+    rows = ROWS[:300] if fits_per_chunk > 1 else ROWS[:12]
+    if kind != "compiled":  # the Python models take the y half of a row
+        rows = np.ascontiguousarray(rows[:, M:])
+    starts, lb, ub = bounds_per_fit(len(rows))
+    options = dict(data=rows, bounds=(lb, ub), full_output=True, m=M)
+    func = {"compiled": RESIDUALS, "vectorized": vectorized_model,
+            "plain": plain_model}[kind]
+    if kind == "vectorized":
+        options["vectorized"] = True
+    got = pmd.leastsq_batch(func, starts, fits_per_chunk=fits_per_chunk,
+                            **options)
+    expected = pyminpack.leastsq_batch(func, starts, **options)
+    assert_same(got, expected)
+    assert expected.success.all() and expected.at_bound.any()
+    assert np.all(expected.x[::7, 0] == 1.75)
+
+
+def test_dask_bounds_are_chunked_with_the_fits(client):
+    starts, lb, ub = bounds_per_fit(600)
+    lazy = pmd.leastsq_batch(
+        RESIDUALS, da.from_array(starts, chunks=(250, 3)),
+        data=da.from_array(ROWS, chunks=(250, 2 * M)), m=M,
+        bounds=(da.from_array(lb, chunks=(100, 3)), ub))
+    assert isinstance(lazy, pmd.DaskBatchResult)
+    assert lazy.at_bound.chunks == ((250, 250, 100), (3,))
+    assert_same(lazy.compute(), pyminpack.leastsq_batch(
+        RESIDUALS, starts, data=ROWS, m=M, bounds=(lb, ub)))
+
+
+def test_bounded_curve_fit_batch_equals_the_local_one(client):
+    y = ROWS[:200, M:]
+    lb = np.tile([0.0, 0.6, 0.0], (200, 1))
+    ub = np.tile([2.2, np.inf, 0.9], (200, 1))
+    lb[5, 2] = ub[5, 2] = 0.5
+    got = pmd.curve_fit_batch(curve, T, y, bounds=(lb, ub),
+                              fits_per_chunk=60)
+    expected = pyminpack.curve_fit_batch(curve, T, y, bounds=(lb, ub))
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    assert_same(got[2], expected[2])
+    assert np.all(got[1][5, 2] == 0)
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: pmd.leastsq_batch(plain_model, np.tile(X0, (600, 1)),
+                               data=ROWS[:, M:], bounds=([0, 0, 0.5], 2.0)),
+     r"^leastsq_batch: x0 is infeasible: x0's parameter 2 of fit 0 is 0\.0"),
+    (lambda: pmd.curve_fit_batch(curve, T, ROWS[:5, M:], p0=X0,
+                                 bounds=(np.full((5, 3), 0.5), 2.0)),
+     r"^curve_fit_batch: x0 is infeasible: p0's parameter 2 of curve 0"),
+    (lambda: pmd.leastsq_batch(plain_model, X0, data=ROWS[:, M:],
+                               bounds=(0.0, [2.0, np.nan, 2.0])),
+     r"^pyminpack\.dask\.leastsq_batch: bounds must not be NaN"),
+    (lambda: pmd.leastsq_batch(plain_model, X0, data=ROWS[:, M:],
+                               bounds=(da.zeros((5, 3)), 2.0)),
+     r"^pyminpack\.dask\.leastsq_batch: the lower bounds have shape "
+     r"\(5, 3\); a dask array of bounds must have one row per fit "
+     r"\(600, 3\)$"),
+])
+def test_bad_bounds_are_found_before_any_task(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

@@ -34,7 +34,7 @@ def test_extensions_are_keyword_only_and_come_last():
     parameters = list(inspect.signature(pyminpack.leastsq).parameters.values())
     extra = parameters[len(EXPECTED):]
     assert [p.name for p in extra] == ["check_finite", "m", "callback",
-                                       "Dfun_row"]
+                                       "Dfun_row", "bounds"]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
     assert extra[0].default is True
     assert all(p.default is None for p in extra[1:])

@@ -530,3 +530,36 @@ def test_bad_vectorized_input():
         leastsq_batch(model, X0, data=Y, vectorized=True, threads=2)
     with pytest.raises(ValueError, match=r"m=3 but func returned 40"):
         leastsq_batch(model, X0, data=Y, vectorized=True, m=3)
+
+
+def test_check_finite_sees_the_last_residual_at_x0():
+    # The scan of f(x0) covers every residual, the last one too.
+    y = Y[:20].copy()
+    y[7, M - 1] = np.inf
+    with pytest.raises(ValueError, match=rf"entry {M - 1} of fit 7 is not"):
+        leastsq_batch(model, X0, data=y, vectorized=True)
+
+
+def test_fits_that_end_before_any_evaluation_report_the_end_once():
+    # A zero in every fit's diag: MINPACK refuses each fit (ier 0) before
+    # asking for f(x0), so every fit has left in the first round, whose
+    # report would be the batch's first: the end is still reported once.
+    y = Y[:5]
+    reports = []
+    result = leastsq_batch(model, X0, data=y, vectorized=True,
+                           diag=np.zeros((5, 3)),
+                           progress=lambda done, total:
+                           reports.append((done, total)))
+    assert (result.ier == 0).all()
+    assert reports == [(5, 5)]
+
+
+def test_a_jacobian_for_fewer_fits_than_asked_is_refused():
+    # One fit's Jacobian for every call: its rows would run out after the
+    # first fit, so the number of fits is checked as well as m and n.
+    y = Y[:4]
+    with pytest.raises(ValueError, match=r"Dfun returned an array of shape "
+                       r"\(1, 40, 3\) for 4 fits; it must be \(4, 40, 3\)"):
+        leastsq_batch(model, X0, data=y, vectorized=True,
+                      Dfun=lambda X, y: model_jac(X[:1], y[:1]))
+

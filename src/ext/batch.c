@@ -266,6 +266,7 @@ typedef struct {
     pm_compiled_problem problem;
     atomic_int cancel;
     pm_results results;         /* x0 in, everything out */
+    pm_batch_bounds bounds;     /* none, every fit's, or fit k's */
     char *user_data;            /* fit k gets user_data + k * stride */
     ptrdiff_t user_data_stride;
 } lm_batch;
@@ -274,6 +275,8 @@ typedef struct {
 typedef struct {
     pm_fit_rows rows;           /* used without full_output */
     double *work, *diag, *covariance;
+    pm_bounds bounds;           /* the fit's change of variables */
+    int bounded;                /* bounds allocated: the batch has some */
 } scratch;
 
 static void
@@ -283,13 +286,22 @@ scratch_free(scratch *s)
     PyMem_RawFree(s->work);
     PyMem_RawFree(s->diag);
     PyMem_RawFree(s->covariance);
+    if (s->bounded) {
+        pm_bounds_free(&s->bounds);
+    }
     memset(s, 0, sizeof(*s));
 }
 
 static int
-scratch_init(scratch *s, int m, int n)
+scratch_init(scratch *s, int m, int n, int bounded)
 {
     memset(s, 0, sizeof(*s));
+    if (bounded) {
+        if (pm_bounds_alloc(&s->bounds, m, n) < 0) {
+            return -1;
+        }
+        s->bounded = 1;
+    }
     s->work = PyMem_RawMalloc((pm_compiled_work(m, n) + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc(((size_t)n + 1) * sizeof(double));
     s->covariance = PyMem_RawMalloc(pm_inverse_jtj_scratch(n) + 1);
@@ -306,7 +318,8 @@ lm_scratch_new(const void *problem)
 {
     const lm_batch *lb = problem;
     scratch *s = PyMem_RawMalloc(sizeof(*s));
-    if (s != NULL && scratch_init(s, lb->problem.m, lb->problem.n) < 0) {
+    if (s != NULL && scratch_init(s, lb->problem.m, lb->problem.n,
+                                  lb->bounds.lb != NULL) < 0) {
         PyMem_RawFree(s);
         s = NULL;
     }
@@ -340,17 +353,24 @@ lm_run(const void *problem, void *scratch_space, long k, pm_poll *poll)
         .fvec = rows.fvec, .fjac = rows.fjac, .qtf = rows.qtf,
         .ipvt = rows.ipvt,
         .work = s->work,
+        .bounds = s->bounded ? &s->bounds : NULL,
     };
+    if (fit.bounds != NULL) {
+        pm_batch_bounds_set(&b->bounds, k, fit.bounds);
+    }
     if (r->diag != NULL) {
         memcpy(s->diag, r->diag + k * r->diag_stride,
                (size_t)n * sizeof(double));
+        if (fit.bounds != NULL && !fit.bounds->identity) {
+            pm_bounds_gather(fit.bounds, s->diag, s->diag);  /* in place */
+        }
     }
     pm_compiled_fit_run(&b->problem, &fit, poll);
     if (fit.ier == PM_IER_CANCELLED) {
         return 1;
     }
     pm_results_store(r, k, &rows, fit.ier, fit.nfev, fit.njev, fit.status,
-                     fit.nonfinite_at, s->covariance);
+                     fit.nonfinite_at, s->covariance, fit.bounds);
     return 0;
 }
 
@@ -365,15 +385,15 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
 {
     unsigned long long func_address, jac_address, user_data_address;
     Py_ssize_t user_data_stride;
-    PyObject *x, *diag, *progress, *outputs;
+    PyObject *x, *diag, *progress, *outputs, *bounds = Py_None;
     int m, n, maxfev, check_finite, threads;
     double ftol, xtol, gtol, epsfcn, factor;
-    if (!PyArg_ParseTuple(args, "KKOOKniiddd" "iddpiOO!:batch_compiled",
+    if (!PyArg_ParseTuple(args, "KKOOKniiddd" "iddpiOO!|O:batch_compiled",
                           &func_address, &jac_address, &x, &diag,
                           &user_data_address, &user_data_stride, &m, &n,
                           &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
                           &check_finite, &threads, &progress, &PyTuple_Type,
-                          &outputs)) {
+                          &outputs, &bounds)) {
         return NULL;
     }
     if (func_address == 0 || threads < 1) {
@@ -395,6 +415,9 @@ pm_batch_compiled(PyObject *Py_UNUSED(module), PyObject *args)
     }
     if (b->results.n != n) {
         PyErr_SetString(PyExc_TypeError, "_minpack: x must be (K, n)");
+        goto finally;
+    }
+    if (pm_batch_bounds_init(&b->bounds, bounds, b->results.count, n) < 0) {
         goto finally;
     }
     if (b->results.count == 0) {

@@ -103,6 +103,7 @@ call_at(pm_fit *fit, PyObject *callable, const double *x)
         return NULL;
     }
     npy_intp n = fit->n;
+    x = pm_bounds_point(fit->bounds, x);
     PyObject *x_array = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
     if (x_array == NULL) {
         return NULL;
@@ -150,9 +151,13 @@ evaluate_jacobian(pm_fit *fit, const double *x, double *fjac)
     if (output == NULL) {
         return -1;
     }
-    int status = pm_copy_jacobian_as(output, fit->jac, fit_names(fit),
-                                     fit->m, fit->n, fit->col_deriv, fjac);
+    int status = pm_copy_jacobian_as(
+            output, fit->jac, fit_names(fit), fit->m, fit->n, fit->col_deriv,
+            pm_bounds_jacobian_target(fit->bounds, fjac));
     Py_DECREF(output);
+    if (status == 0) {
+        pm_bounds_chain_rule(fit->bounds, x, fjac);
+    }
     return status;
 }
 
@@ -173,6 +178,7 @@ call_callback(pm_fit *fit, const double *x, const double *fvec)
     memcpy(PyArray_DATA((PyArrayObject *)fvec_array), fvec,
            (size_t)m * sizeof(double));
     npy_intp n = fit->n;
+    x = pm_bounds_point(fit->bounds, x);
     PyObject *x_array = PyArray_SimpleNew(1, &n, NPY_DOUBLE);
     if (x_array == NULL) {
         Py_DECREF(fvec_array);

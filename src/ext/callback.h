@@ -21,12 +21,18 @@
 
 #include "convert.h"
 #include "numpy_api.h"
+#include "bounds.h"
 
 typedef struct pm_fit {
     PyObject *func;             /* borrowed: the residual function */
     PyObject *jac;              /* borrowed: Dfun, or NULL for lmdif */
     int col_deriv;              /* Dfun returns (n, m) instead of (m, n) */
-    npy_intp m, n;
+    npy_intp m, n;              /* n: the user's parameters (external) */
+    /*
+     * The change of variables (bounds.h), or NULL without bounds: MINPACK
+     * then sees x itself.  func, Dfun and callback= always get external x.
+     */
+    pm_bounds *bounds;
     /*
      * Vectorcall arguments: call_args[0] is scratch space that
      * PY_VECTORCALL_ARGUMENTS_OFFSET lets the callee use, call_args[1] is

@@ -79,7 +79,10 @@ compiled_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
         }
     }
     pm_compiled_fit *fit = run->fit;
-    int status = run->problem->func(*m, *n, x, fvec, fit->user_data);
+    /* The user's n is all the parameters, MINPACK's *n the free ones. */
+    int status = run->problem->func(*m, run->problem->n,
+                                    pm_bounds_point(fit->bounds, x), fvec,
+                                    fit->user_data);
     if (status != 0) {
         fit->status = status;
         run->stopped_in_differences = *iflag == 2;
@@ -91,6 +94,7 @@ static void
 compiled_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
                    double *fjac, const int *ldfjac, int *iflag)
 {
+    (void)n;  /* MINPACK's: the free parameters; the user's is problem->n */
     running_fit *run = running;
     if (*iflag <= 0) {
         return;
@@ -105,26 +109,35 @@ compiled_lmder_fcn(const int *m, const int *n, const double *x, double *fvec,
             run->x0_answered = 0;
             return;
         }
-        int status = run->problem->func(*m, *n, x, fvec, fit->user_data);
+        int status = run->problem->func(*m, run->problem->n,
+                                        pm_bounds_point(fit->bounds, x),
+                                        fvec, fit->user_data);
         if (status != 0) {
             fit->status = status;
             *iflag = PM_IER_FUNC_STOPPED;
         }
         return;
     }
-    int status = run->problem->jac(*m, *n, x, fjac, *ldfjac, fit->user_data);
+    int status = run->problem->jac(
+            *m, run->problem->n, pm_bounds_point(fit->bounds, x),
+            pm_bounds_jacobian_target(fit->bounds, fjac), *ldfjac,
+            fit->user_data);
     if (status != 0) {
         fit->status = status;
         *iflag = PM_IER_DFUN_STOPPED;
+        return;
     }
+    pm_bounds_chain_rule(fit->bounds, x, fjac);
 }
 
 /* f(x0) for check_finite; 0 to go on with MINPACK, -1 when the fit ends. */
 static int
-evaluate_at_x0(const pm_compiled_problem *problem, pm_compiled_fit *fit)
+evaluate_at_x0(const pm_compiled_problem *problem, pm_compiled_fit *fit,
+               const double *minpack_x)
 {
-    int status = problem->func(problem->m, problem->n, fit->x, fit->fvec,
-                               fit->user_data);
+    int status = problem->func(problem->m, problem->n,
+                               pm_bounds_point(fit->bounds, minpack_x),
+                               fit->fvec, fit->user_data);
     if (status != 0) {
         /* What MINPACK reports when its own first call stops. */
         fit->status = status;
@@ -147,42 +160,71 @@ void
 pm_compiled_fit_run(const pm_compiled_problem *problem, pm_compiled_fit *fit,
                     pm_poll *poll)
 {
-    int m = problem->m, n = problem->n;
+    int m = problem->m, n = problem->n;  /* n: what MINPACK sees */
+    /* The work space is laid out for all n, fixed parameters or not. */
+    const size_t n_all = (size_t)problem->n;
     double *wa = fit->work;
     running_fit run = {
         .problem = problem,
         .fit = fit,
-        .iterate = wa + 3 * (size_t)n,
+        .iterate = wa + 3 * n_all,
         .poll = poll,
     };
     fit->ier = fit->nfev = fit->njev = fit->status = 0;
     fit->nonfinite_at = -1;
+    /* MINPACK's x: the caller's x itself, or the internal parameters. */
+    pm_bounds *b = fit->bounds;
+    double *x = fit->x;
+    if (b != NULL && !b->identity) {
+        pm_bounds_start(b, fit->x);
+        x = b->u;
+        n = b->n_free;
+    }
+    else {
+        b = NULL;
+    }
     if (problem->check_finite) {
-        if (evaluate_at_x0(problem, fit) < 0) {
+        if (evaluate_at_x0(problem, fit, x) < 0) {
+            if (b != NULL) {
+                pm_bounds_external(b, x, fit->x);
+            }
             return;
         }
         run.x0_answered = 1;
     }
-    double *wa4 = wa + 4 * (size_t)n;
+    double *wa4 = wa + 4 * n_all;
     const int nprint = 0;
     running_fit *outer = running;  /* a poll may run a fit of its own */
     running = &run;
     if (problem->jac == NULL) {
-        lmdif_(compiled_lmdif_fcn, &m, &n, fit->x, fit->fvec, &problem->ftol,
+        lmdif_(compiled_lmdif_fcn, &m, &n, x, fit->fvec, &problem->ftol,
                &problem->xtol, &problem->gtol, &problem->maxfev,
                &problem->epsfcn, fit->diag, &fit->mode, &problem->factor,
                &nprint, &fit->ier, &fit->nfev, fit->fjac, &m, fit->ipvt,
-               fit->qtf, wa, wa + n, wa + 2 * (size_t)n, wa4);
+               fit->qtf, wa, wa + n_all, wa + 2 * n_all, wa4);
         if (fit->ier == PM_IER_FUNC_STOPPED && run.stopped_in_differences) {
-            memcpy(fit->x, run.iterate, (size_t)n * sizeof(double));
+            memcpy(x, run.iterate, (size_t)n * sizeof(double));
         }
     }
     else {
-        lmder_(compiled_lmder_fcn, &m, &n, fit->x, fit->fvec, fit->fjac, &m,
+        lmder_(compiled_lmder_fcn, &m, &n, x, fit->fvec, fit->fjac, &m,
                &problem->ftol, &problem->xtol, &problem->gtol,
                &problem->maxfev, fit->diag, &fit->mode, &problem->factor,
                &nprint, &fit->ier, &fit->nfev, &fit->njev, fit->ipvt,
-               fit->qtf, wa, wa + n, wa + 2 * (size_t)n, wa4);
+               fit->qtf, wa, wa + n_all, wa + 2 * n_all, wa4);
+    }
+    if (b != NULL) {
+        /* The external covariance's Jacobian, then x made external. */
+        if (b->transformed && fit->ier >= 1 && fit->ier <= 4) {
+            int status = pm_bounds_solution_jacobian(
+                    b, compiled_lmdif_fcn,
+                    problem->jac == NULL ? NULL : compiled_lmder_fcn,
+                    fit->fvec, problem->epsfcn);
+            if (status < 0) {
+                fit->ier = status;
+            }
+        }
+        pm_bounds_external(b, x, fit->x);
     }
     running = outer;
     if (fit->ier == 0 && run.x0_answered) {

@@ -11,6 +11,8 @@
 #ifndef PYMINPACK_COMPILED_H
 #define PYMINPACK_COMPILED_H
 
+#include "bounds.h"
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +70,13 @@ typedef struct {
     int status;                 /* what a callback returned, when ier < 0 */
     int nonfinite_at;           /* with check_finite: first bad index of
                                    f(x0), or -1 */
+    /*
+     * The fit's change of variables (bounds.h), set up for it, or NULL
+     * without bounds.  x stays external (the start in, the solution out,
+     * inside the bounds); MINPACK runs on bounds->u, and diag holds
+     * bounds->n_free entries.
+     */
+    pm_bounds *bounds;
 } pm_compiled_fit;
 
 /*

@@ -8,6 +8,7 @@
 
 PyObject *pm_lmdif(PyObject *module, PyObject *args);
 PyObject *pm_lmder(PyObject *module, PyObject *args);
+PyObject *pm_bounds_start_point(PyObject *module, PyObject *args);
 PyObject *pm_residual_vector(PyObject *module, PyObject *args);
 PyObject *pm_first_nonfinite(PyObject *module, PyObject *vector);
 PyObject *pm_covariance(PyObject *module, PyObject *args);

@@ -102,6 +102,15 @@ void chkder_(const int *m, const int *n, const double *x, const double *fvec,
              const double *fjac, const int *ldfjac, double *xp,
              const double *fvecp, const int *mode, double *err);
 
+/*
+ * QRFAC: the QR factorisation with column pivoting (*pivot != 0) that
+ * lmdif and lmder use; R ends in a's upper triangle.  LOGICAL is a C int.
+ * For the covariance of a bounded fit at its solution (bounds.c).
+ */
+void qrfac_(const int *m, const int *n, double *a, const int *lda,
+            const int *pivot, int *ipvt, const int *lipvt, double *rdiag,
+            double *acnorm, double *wa);
+
 /* The Euclidean norm of x(1..n), as MINPACK computes its fnorm. */
 double enorm_(const int *n, const double *x);
 

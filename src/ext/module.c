@@ -20,17 +20,20 @@
 
 PyDoc_STRVAR(lmdif_doc,
 "lmdif(func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor, diag,\n"
-"      callback=None)\n"
+"      callback=None, lb=None, ub=None)\n"
 "--\n\n"
 "Run MINPACK's LMDIF (forward-difference Jacobian).  fvec0 is func(x0),\n"
 "handed to LMDIF's first request.  callback(x, fvec), if not None, runs\n"
 "at the start of every iteration (nprint = 1); a true result stops the fit\n"
 "with info -3.  Arguments must already be validated (pyminpack.leastsq\n"
-"does it).  Returns (x, fvec, fjac, ipvt, qtf, nfev, info).");
+"does it).  Returns (x, fvec, fjac, ipvt, qtf, nfev, info).  With bounds\n"
+"lb and ub ((n,) float64 each), MINPACK runs on the internal parameters\n"
+"(bounds.h), x is external and cov_x, the external parameters'\n"
+"inv(J^T J) or None, is appended.");
 
 PyDoc_STRVAR(lmder_doc,
 "lmder(func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol, maxfev,\n"
-"      factor, diag, callback=None)\n"
+"      factor, diag, callback=None, lb=None, ub=None)\n"
 "--\n\n"
 "Run MINPACK's LMDER (Jacobian from Dfun), as lmdif does.  Returns\n"
 "(x, fvec, fjac, ipvt, qtf, nfev, njev, info).");
@@ -66,6 +69,11 @@ PyDoc_STRVAR(hybrd_batch_compiled_doc,
 "holds the starts and receives the solutions.  outputs = (ier, nfev, njev,\n"
 "status, nonfinite, fnorm, fvec, fjac, r, qtf), the last four may be None.\n"
 "Private: use pyminpack.fsolve_batch.");
+PyDoc_STRVAR(bounds_start_doc,
+"bounds_start(x0, lb, ub)\n"
+"--\n\n"
+"The external point x(u0) where a bounded fit's MINPACK first evaluates\n"
+"func: x0 moved off a bound and through the change of variables.");
 
 PyDoc_STRVAR(chkder_point_doc,
 "chkder_point(x)\n"
@@ -150,6 +158,7 @@ static PyMethodDef minpack_methods[] = {
      hybrd_batch_compiled_doc},
     {"lmstr", pm_lmstr, METH_VARARGS, lmstr_doc},
     {"hybrj", pm_hybrj, METH_VARARGS, hybrj_doc},
+    {"bounds_start", pm_bounds_start_point, METH_VARARGS, bounds_start_doc},
     {"residual_vector", pm_residual_vector, METH_VARARGS, residual_vector_doc},
     {"first_nonfinite", pm_first_nonfinite, METH_O, first_nonfinite_doc},
     {"covariance", pm_covariance, METH_VARARGS, covariance_doc},

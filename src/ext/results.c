@@ -135,10 +135,47 @@ pm_fit_rows_clear(const pm_fit_rows *rows, int m, int n)
     memset(rows->ipvt, 0, (size_t)n * sizeof(npy_int32));
 }
 
+int
+pm_batch_bounds_init(pm_batch_bounds *bounds, PyObject *obj, long count,
+                     int n)
+{
+    memset(bounds, 0, sizeof(*bounds));
+    if (obj == Py_None) {
+        return 0;
+    }
+    PyObject *lb, *ub;
+    if (!PyTuple_Check(obj) || !PyArg_ParseTuple(obj, "OO:bounds", &lb, &ub)) {
+        PyErr_SetString(PyExc_TypeError, "_minpack: bounds must be None or "
+                        "(lb, ub)");
+        return -1;
+    }
+    npy_intp size = PyArray_Check(lb) ? PyArray_SIZE((PyArrayObject *)lb) : n;
+    npy_intp whole = size == n ? n : (npy_intp)count * n;
+    if (check_array(lb, "lb", NPY_DOUBLE, whole, 0) < 0 ||
+            check_array(ub, "ub", NPY_DOUBLE, whole, 0) < 0) {
+        return -1;
+    }
+    bounds->lb = PyArray_DATA((PyArrayObject *)lb);
+    bounds->ub = PyArray_DATA((PyArrayObject *)ub);
+    bounds->stride = size == n ? 0 : n;
+    return 0;
+}
+
+void
+pm_batch_bounds_set(const pm_batch_bounds *bounds, long k, pm_bounds *b)
+{
+    if (bounds->lb == NULL) {
+        pm_bounds_set(b, NULL, NULL);
+        return;
+    }
+    pm_bounds_set(b, bounds->lb + k * bounds->stride,
+                  bounds->ub + k * bounds->stride);
+}
+
 void
 pm_results_store(const pm_results *r, long k, const pm_fit_rows *rows,
                  int ier, int nfev, int njev, int status, int nonfinite_at,
-                 double *covariance_scratch)
+                 double *covariance_scratch, pm_bounds *bounds)
 {
     const int m = r->m, n = r->n;
     r->ier[k] = ier;
@@ -152,8 +189,10 @@ pm_results_store(const pm_results *r, long k, const pm_fit_rows *rows,
     }
     double *cov = r->cov + (size_t)k * n * n;
     if (ier < 1 || ier > 4 ||
-            pm_inverse_jtj(rows->fjac, m, n, rows->ipvt, cov,
-                           covariance_scratch)) {
+            (bounds != NULL && !bounds->identity
+             ? pm_bounds_covariance(bounds, rows->fjac, rows->ipvt, cov)
+             : pm_inverse_jtj(rows->fjac, m, n, rows->ipvt, cov,
+                              covariance_scratch))) {
         for (size_t i = 0; i < (size_t)n * n; i++) {
             cov[i] = NAN;
         }

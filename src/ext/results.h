@@ -7,6 +7,7 @@
 #define PYMINPACK_RESULTS_H
 
 #include "numpy_api.h"
+#include "bounds.h"
 
 #include <stddef.h>
 
@@ -55,11 +56,31 @@ void pm_fit_rows_clear(const pm_fit_rows *rows, int m, int n);
 /*
  * Write fit k's ier, nfev, njev, status, fnorm (MINPACK's enorm of fvec)
  * and cov_x (NaN unless 1 <= ier <= 4 and R is regular), with
- * `covariance_scratch` of pm_inverse_jtj_scratch(n) bytes.
+ * `covariance_scratch` of pm_inverse_jtj_scratch(n) bytes.  `bounds` is
+ * the fit's change of variables (NULL without bounds): cov_x is then the
+ * external parameters' (pm_bounds_covariance).
  */
 void pm_results_store(const pm_results *results, long k,
                       const pm_fit_rows *rows, int ier, int nfev, int njev,
                       int status, int nonfinite_at,
-                      double *covariance_scratch);
+                      double *covariance_scratch, pm_bounds *bounds);
+
+/*
+ * A batch's bounds: None, or (lb, ub), each a C-contiguous float64 array
+ * of n (every fit's) or count * n (fit k's row k) values, checked by the
+ * Python layer (lb <= ub, no NaN).  Sets *lb, *ub (NULL for None) and
+ * *stride (0 or n).  -1 with TypeError when they are not that.
+ */
+typedef struct {
+    const double *lb, *ub;
+    ptrdiff_t stride;
+} pm_batch_bounds;
+
+int pm_batch_bounds_init(pm_batch_bounds *bounds, PyObject *obj,
+                         long count, int n);
+
+/* Fit k's bounds into `b` (none when the batch has none). */
+void pm_batch_bounds_set(const pm_batch_bounds *bounds, long k,
+                         pm_bounds *b);
 
 #endif /* PYMINPACK_RESULTS_H */

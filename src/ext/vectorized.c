@@ -59,10 +59,13 @@ typedef struct {
     double *work, *diag;
     double *r, *r_scratch;      /* hybr: the fit's row of R, or scratch */
     int ier, nfev, njev, nonfinite_at;
+    pm_bounds bounds;           /* the fit's change of variables */
+    int bounded;                /* bounds allocated: the batch has some */
 } slot;
 
 typedef struct vbatch {
     pm_results results;
+    pm_batch_bounds bounds;     /* none, every fit's, or fit k's */
     PyObject *func, *jac, *args, *data;   /* borrowed; data: tuple */
     int col_deriv, check_finite, mode;
     double ftol, xtol, gtol, epsfcn, factor;
@@ -105,13 +108,21 @@ wait_for(slot *s, enum slot_state state, const double *x, double *out)
     pm_fiber_switch(&s->fiber, &s->batch->thread, 0);
 }
 
+/* The fit's change of variables, or NULL: func gets X external. */
+static pm_bounds *
+slot_bounds(slot *s)
+{
+    return s->bounded && !s->bounds.identity ? &s->bounds : NULL;
+}
+
 static void
 vectorized_lmdif_fcn(const int *m, const int *n, const double *x,
                      double *fvec, int *iflag)
 {
     (void)m, (void)n;
     if (*iflag > 0) {
-        wait_for(running_slot, SLOT_WANTS_F, x, fvec);
+        slot *s = running_slot;
+        wait_for(s, SLOT_WANTS_F, pm_bounds_point(slot_bounds(s), x), fvec);
     }
 }
 
@@ -122,11 +133,14 @@ vectorized_lmder_fcn(const int *m, const int *n, const double *x,
 {
     (void)m, (void)n, (void)ldfjac;  /* ldfjac == m */
     slot *s = running_slot;
+    pm_bounds *b = slot_bounds(s);
     if (*iflag == 1) {
-        wait_for(s, SLOT_WANTS_F, x, fvec);
+        wait_for(s, SLOT_WANTS_F, pm_bounds_point(b, x), fvec);
     }
     else if (*iflag == 2) {
-        wait_for(s, SLOT_WANTS_J, x, fjac);
+        wait_for(s, SLOT_WANTS_J, pm_bounds_point(b, x),
+                 pm_bounds_jacobian_target(b, fjac));
+        pm_bounds_chain_rule(b, x, fjac);
     }
 }
 
@@ -183,24 +197,40 @@ run_fit(void *argument)
     slot *s = argument;
     vbatch *b = s->batch;
     pm_fiber_begin(&s->fiber, &b->thread);
-    int m = b->results.m, n = b->results.n;
+    const int m = b->results.m, n = b->results.n;
     double *x = b->results.x + (size_t)s->fit * n;
+    /* MINPACK's x and n: the fit's own, or the internal ones. */
+    pm_bounds *bounds = slot_bounds(s);
+    double *minpack_x = bounds != NULL ? bounds->u : x;
+    int minpack_n = bounds != NULL ? bounds->n_free : n;
     double *wa = s->work;
     const int nprint = 0;
     if (b->hybr) {
         run_hybr(s, b, x);
     }
     else if (b->jac == NULL) {
-        lmdif_(vectorized_lmdif_fcn, &m, &n, x, s->rows.fvec, &b->ftol,
-               &b->xtol, &b->gtol, &b->maxfev, &b->epsfcn, s->diag, &b->mode,
-               &b->factor, &nprint, &s->ier, &s->nfev, s->rows.fjac, &m,
-               s->rows.ipvt, s->rows.qtf, wa, wa + n, wa + 2 * n, wa + 3 * n);
+        lmdif_(vectorized_lmdif_fcn, &m, &minpack_n, minpack_x, s->rows.fvec,
+               &b->ftol, &b->xtol, &b->gtol, &b->maxfev, &b->epsfcn, s->diag,
+               &b->mode, &b->factor, &nprint, &s->ier, &s->nfev, s->rows.fjac,
+               &m, s->rows.ipvt, s->rows.qtf, wa, wa + n, wa + 2 * n,
+               wa + 3 * n);
     }
     else {
-        lmder_(vectorized_lmder_fcn, &m, &n, x, s->rows.fvec, s->rows.fjac,
-               &m, &b->ftol, &b->xtol, &b->gtol, &b->maxfev, s->diag,
-               &b->mode, &b->factor, &nprint, &s->ier, &s->nfev, &s->njev,
-               s->rows.ipvt, s->rows.qtf, wa, wa + n, wa + 2 * n, wa + 3 * n);
+        lmder_(vectorized_lmder_fcn, &m, &minpack_n, minpack_x, s->rows.fvec,
+               s->rows.fjac, &m, &b->ftol, &b->xtol, &b->gtol, &b->maxfev,
+               s->diag, &b->mode, &b->factor, &nprint, &s->ier, &s->nfev,
+               &s->njev, s->rows.ipvt, s->rows.qtf, wa, wa + n, wa + 2 * n,
+               wa + 3 * n);
+    }
+    if (bounds != NULL) {
+        /* The external covariance's Jacobian, then x made external. */
+        if (bounds->transformed && s->ier >= 1 && s->ier <= 4) {
+            pm_bounds_solution_jacobian(
+                    bounds, vectorized_lmdif_fcn,
+                    b->jac == NULL ? NULL : vectorized_lmder_fcn,
+                    s->rows.fvec, b->epsfcn);
+        }
+        pm_bounds_external(bounds, minpack_x, x);
     }
     s->state = SLOT_DONE;
     pm_fiber_switch(&s->fiber, &b->thread, 1);
@@ -209,6 +239,9 @@ run_fit(void *argument)
 static void
 slot_free(slot *s)
 {
+    if (s->bounded) {
+        pm_bounds_free(&s->bounds);
+    }
     pm_fiber_destroy(&s->fiber);
     pm_fit_rows_free(&s->scratch);
     PyMem_RawFree(s->work);
@@ -225,6 +258,13 @@ slot_init(slot *s, vbatch *b)
     s->work = PyMem_RawMalloc((3 * n + m + 1) * sizeof(double));
     s->diag = PyMem_RawMalloc((n + 1) * sizeof(double));
     s->r_scratch = PyMem_RawMalloc(((size_t)b->lr + 1) * sizeof(double));
+    if (b->bounds.lb != NULL) {
+        if (pm_bounds_alloc(&s->bounds, (int)m, (int)n) < 0) {
+            slot_free(s);
+            return -1;
+        }
+        s->bounded = 1;
+    }
     if (pm_fit_rows_alloc(&s->scratch, (int)m, (int)n) < 0 ||
             s->work == NULL || s->diag == NULL || s->r_scratch == NULL ||
             pm_fiber_create(&s->fiber, STACK_SIZE) < 0) {
@@ -251,9 +291,19 @@ enter_next_fit(vbatch *b, slot *s)
     pm_fit_rows_clear(&s->rows, r->m, r->n);
     s->r = b->r != NULL ? b->r + s->fit * b->lr : s->r_scratch;
     memset(s->r, 0, (size_t)b->lr * sizeof(double));
+    if (s->bounded) {
+        pm_batch_bounds_set(&b->bounds, s->fit, &s->bounds);
+    }
+    pm_bounds *bounds = slot_bounds(s);
+    if (bounds != NULL) {
+        pm_bounds_start(bounds, r->x + (size_t)s->fit * r->n);
+    }
     if (r->diag != NULL) {
         memcpy(s->diag, r->diag + s->fit * r->diag_stride,
                (size_t)r->n * sizeof(double));
+        if (bounds != NULL) {
+            pm_bounds_gather(bounds, s->diag, s->diag);  /* in place */
+        }
     }
     pm_fiber_start(&s->fiber, run_fit, s);
     s->state = SLOT_RUNNABLE;
@@ -264,7 +314,8 @@ leave(vbatch *b, slot *s)
 {
     /* fsolve_batch keeps no cov_x (results.cov is NULL there). */
     pm_results_store(&b->results, s->fit, &s->rows, s->ier, s->nfev,
-                     s->njev, 0, s->nonfinite_at, b->covariance);
+                     s->njev, 0, s->nonfinite_at, b->covariance,
+                     slot_bounds(s));
     b->fits_done++;
     enter_next_fit(b, s);
 }
@@ -614,17 +665,18 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
     PyObject *func, *jac, *call_args, *data, *x, *diag, *progress, *outputs;
     PyObject *r_out = Py_None;
     PyObject *first_fits = Py_None, *first_values = Py_None;
+    PyObject *bounds = Py_None;
     int m, col_deriv, check_finite, maxfev, slot_count;
     int hybr = 0, ml = 0, mu = 0;
     double ftol, xtol, gtol, epsfcn, factor;
-    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!|piiOOO"
+    if (!PyArg_ParseTuple(args, "OOO!O!OOipddd" "iddpiOO!|piiOOOO"
                           ":batch_vectorized",
                           &func, &jac, &PyTuple_Type, &call_args,
                           &PyTuple_Type, &data, &x, &diag, &m, &col_deriv,
                           &ftol, &xtol, &gtol, &maxfev, &epsfcn, &factor,
                           &check_finite, &slot_count, &progress,
                           &PyTuple_Type, &outputs, &hybr, &ml, &mu,
-                          &r_out, &first_fits, &first_values)) {
+                          &r_out, &first_fits, &first_values, &bounds)) {
         return NULL;
     }
     if (first_fits != Py_None && (!PyArray_Check(first_fits) ||
@@ -650,7 +702,9 @@ pm_batch_vectorized(PyObject *Py_UNUSED(module), PyObject *args)
                         PyArray_SIZE((PyArrayObject *)first_fits) > 0
                         ? first_values : NULL,
     };
-    if (pm_results_init(&b.results, x, diag, outputs, m) < 0) {
+    if (pm_results_init(&b.results, x, diag, outputs, m) < 0 ||
+            pm_batch_bounds_init(&b.bounds, bounds, b.results.count,
+                                 b.results.n) < 0) {
         return NULL;
     }
     if (hybr) {

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import _compiled, _minpack
+from . import _bounds, _compiled, _minpack
 from ._batch_result import BatchResult, result_arrays
 from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _args_tuple, _check_callables, _check_n_le_m, _count,
@@ -39,7 +39,7 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
                   vectorized=False, col_deriv=False, ftol=1.49012e-08,
                   xtol=1.49012e-08, gtol=0.0, maxfev=0, epsfcn=None,
                   factor=100, diag=None, threads=None, full_output=False,
-                  check_finite=True, progress=False, m=None):
+                  check_finite=True, progress=False, m=None, bounds=None):
     """
     Run many independent Levenberg-Marquardt fits, each its own MINPACK.
 
@@ -109,13 +109,22 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     m : int, optional
         The number of residuals: required with a compiled func, checked
         against a Python func's output otherwise.
+    bounds : 2-tuple or object with ``lb`` and ``ub``, optional
+        As ``leastsq``'s, with each side a scalar, (n,) for every fit or
+        (K, n), one row per fit; ``lb == ub`` fixes a parameter in the
+        fits where it holds.  The change of variables runs in C for every
+        kind of func (in the thread pool without the GIL for compiled
+        callbacks); func, Dfun and a vectorized func's X always get
+        external parameters inside the bounds.  A start outside is a
+        ValueError naming the parameter and the fit.
 
     Returns
     -------
     BatchResult
         ``x`` (K, n), ``ier``, ``nfev``, ``njev``, ``fnorm``, ``cov_x``
-        (K, n, n), ``success``, ``status``, ``message(k)``, and with
-        `full_output` ``fvec``, ``fjac``, ``ipvt``, ``qtf``.
+        (K, n, n), ``success``, ``status``, ``at_bound`` (K, n),
+        ``message(k)``, and with `full_output` ``fvec``, ``fjac``,
+        ``ipvt``, ``qtf``.
 
     Raises
     ------
@@ -140,7 +149,8 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
             col_deriv=col_deriv, ftol=ftol, xtol=xtol, gtol=gtol,
             maxfev=maxfev, epsfcn=epsfcn, factor=factor, diag=diag,
             threads=threads, full_output=full_output,
-            check_finite=check_finite, progress=progress, m=m)
+            check_finite=check_finite, progress=progress, m=m,
+            bounds=_bounds.as_rows(bounds, shape, "leastsq_batch"))
         result._reshape(shape)
         return result
     vectorized = _flag(vectorized, "vectorized")
@@ -155,6 +165,9 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     full_output = _flag(full_output, "full_output")
     check_finite = _flag(check_finite, "check_finite")
     diag = _diags(diag, count, n)
+    limits = _bounds.per_fit(bounds, count, n, "leastsq_batch")
+    if limits is not None:
+        _bounds.check_feasible(x0, *limits, "leastsq_batch")
     report = _progress(progress)
     if vectorized:
         if compiled or (Dfun is not None and _compiled.is_compiled(Dfun)):
@@ -167,19 +180,20 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
         return _batch_vectorized(func, Dfun, x0, _args_tuple(args), data,
                                  count, n, m, col_deriv, ftol, xtol, gtol,
                                  maxfev, epsfcn, factor, diag, full_output,
-                                 check_finite, report)
+                                 check_finite, report, limits=limits)
     if compiled:
         return _batch_compiled(func, Dfun, x0, args, data, count, n, m,
                                col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
                                factor, diag, threads, full_output,
-                               check_finite, report)
+                               check_finite, report, limits=limits)
     if threads is not None and threads != 1:
         raise ValueError("leastsq_batch: threads applies to compiled "
                          "callbacks; a Python func runs one fit after "
                          "another in the calling thread (threads=None or 1)")
     return _batch_python(func, Dfun, x0, _args_tuple(args), data, count, n,
                          m, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
-                         factor, diag, full_output, check_finite, report)
+                         factor, diag, full_output, check_finite, report,
+                         limits=limits)
 
 
 def _data_tuple(data, who="leastsq_batch"):
@@ -260,7 +274,7 @@ def _check_starts_finite(x0, who="leastsq_batch"):
 
 def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
                     ftol, xtol, gtol, maxfev, epsfcn, factor, diag, threads,
-                    full_output, check_finite, report):
+                    full_output, check_finite, report, *, limits=None):
     resolved = [_compiled.resolve(func, "func")]
     if Dfun is not None:
         resolved.append(_compiled.resolve(Dfun, "Dfun"))
@@ -272,7 +286,7 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
         raise TypeError("leastsq_batch: a compiled func returns no array to "
                         "count the residuals of: pass m=, their number")
     m = _count(m, "m")
-    _check_n_le_m(n, m)
+    _check_n_le_m(_free_count(n, limits), m)
     user_data, stride, keep = _compiled_user_data(args, data, resolved)
     if check_finite:
         _check_starts_finite(x0)
@@ -288,10 +302,11 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
         diag=diag, user_data=user_data, user_data_stride=stride, ftol=ftol,
         xtol=xtol, gtol=gtol, maxfev=maxfev, epsfcn=epsfcn, factor=factor,
         check_finite=check_finite, threads=threads, progress=report,
-        full_output=full_output)
+        full_output=full_output, bounds=limits)
     del keep  # the data was alive until here
     return _result(x0, results, Dfun, dict(ftol=ftol, xtol=xtol, gtol=gtol,
-                                           maxfev=maxfev), report, count)
+                                           maxfev=maxfev), report, count,
+                   limits=limits)
 
 
 def _check_pointee(rows, resolved, who="leastsq_batch"):
@@ -347,7 +362,7 @@ _VECTORIZED_SLOTS = 128
 
 def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
                       ftol, xtol, gtol, maxfev, epsfcn, factor, diag,
-                      full_output, check_finite, report):
+                      full_output, check_finite, report, *, limits=None):
     """Every fit its own MINPACK, one call of func for all fits waiting."""
     _check_callables(func, Dfun, "leastsq_batch")
     col_deriv = _flag(col_deriv, "col_deriv")
@@ -362,7 +377,7 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
     if count == 0:
         m = 1 if m is None else _count(m, "m")
         empty, _ = result_arrays(0, m, n, full_output)
-        return _result(x0, empty, Dfun, options, report, 0)
+        return _result(x0, empty, Dfun, options, report, 0, limits=limits)
     # The scheduler's first round, called here: it gives m and the output
     # dtype (as leastsq's evaluation at x0 does), and the C engine hands
     # these values to the fits' first requests instead of calling again.
@@ -371,7 +386,9 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
     # call is needed then, but m is, and one call on fit 0 gives it.
     asked = fits if fits.size or m is not None else np.zeros(1, np.intp)
     if asked.size:
-        values = _call_first_round(func, x0, args, data, asked)
+        values = _call_first_round(func, x0, args, data, asked,
+                                   points=_first_points(x0, asked,
+                                                        limits))
         if values.ndim != 2 or values.shape[0] != asked.size:
             raise ValueError(
                 f"leastsq_batch: a vectorized func must return an array of "
@@ -386,7 +403,7 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
         raise ValueError(f"leastsq_batch: m={m} but func returned "
                          f"{values.shape[1]} residuals per fit")
     m = values.shape[1]
-    _check_n_le_m(n, m)
+    _check_n_le_m(_free_count(n, limits), m)
     if Dfun is None and epsfcn is None:
         epsfcn = _EPSILON_OF.get(values.dtype, _FLOAT64_EPSILON)
     elif Dfun is not None:
@@ -395,8 +412,8 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
     _minpack.batch_vectorized(
         func, Dfun, args, data, x0, diag, m, col_deriv, ftol, xtol, gtol,
         maxfev, epsfcn, factor, check_finite, _VECTORIZED_SLOTS, report,
-        outputs, False, 0, 0, None, fits, values)
-    return _result(x0, results, Dfun, options, report, count)
+        outputs, False, 0, 0, None, fits, values, limits)
+    return _result(x0, results, Dfun, options, report, count, limits=limits)
 
 
 def _first_fits(count, n, diag, slots):
@@ -419,11 +436,15 @@ def _first_fits(count, n, diag, slots):
     return np.array(fits[:slots], dtype=np.intp)
 
 
-def _call_first_round(func, x0, args, data, fits, who="leastsq_batch"):
-    """func at the starts of `fits` as an array; an exception gets the note
-    the C engine adds to those of later rounds."""
+def _call_first_round(func, x0, args, data, fits, who="leastsq_batch",
+                      points=None):
+    """func at the starts of `fits` (or at `points`, one row per fit) as an
+    array; an exception gets the note the C engine adds to those of later
+    rounds."""
+    if points is None:
+        points = x0[fits]
     try:
-        return np.asarray(func(x0[fits], *args, *(d[fits] for d in data)))
+        return np.asarray(func(points, *args, *(d[fits] for d in data)))
     except BaseException as exc:
         shown = ", ".join(str(k) for k in fits[:10])
         _add_note(exc, f"in {who}(vectorized=True), evaluating "
@@ -432,13 +453,34 @@ def _call_first_round(func, x0, args, data, fits, who="leastsq_batch"):
         raise
 
 
-def _result(x, results, Dfun, options, report, count):
+def _first_points(x0, fits, limits):
+    """Where MINPACK first evaluates each of `fits`: its start, or with
+    bounds the start through the change of variables (bounds.h), as the
+    single fit evaluates it."""
+    if limits is None:
+        return x0[fits]
+    lower, upper = (np.broadcast_to(side, x0.shape) for side in limits)
+    return np.array([_minpack.bounds_start(x0[k], np.ascontiguousarray(
+        lower[k]), np.ascontiguousarray(upper[k])) for k in fits]).reshape(
+            len(fits), x0.shape[1])
+
+
+def _free_count(n, limits):
+    """The most parameters any fit leaves free (lb == ub fixes one)."""
+    if limits is None:
+        return n
+    free = np.count_nonzero(limits[0] != limits[1], axis=-1)
+    return int(np.max(free)) if free.size else n
+
+
+def _result(x, results, Dfun, options, report, count, *, limits=None):
     """The BatchResult of an engine's arrays (raising for a non-finite
     f(x0) when check_finite found one)."""
     nonfinite = results.pop("nonfinite")
     if Dfun is None:
         results["njev"] = None
-    result = BatchResult(x=x, **results, options=options)
+    at_bound = None if limits is None else _bounds.at_bound(x, *limits)
+    result = BatchResult(x=x, **results, at_bound=at_bound, options=options)
     bad = np.flatnonzero(nonfinite >= 0)
     if bad.size:
         k = int(bad[0])
@@ -459,7 +501,7 @@ def _result(x, results, Dfun, options, report, count):
 
 def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
                   xtol, gtol, maxfev, epsfcn, factor, diag, full_output,
-                  check_finite, report):
+                  check_finite, report, *, limits=None):
     """One leastsq after another: the same results, and no slower."""
     x = np.empty((count, n))
     ier = np.zeros(count, np.int32)
@@ -475,11 +517,13 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
     for k in range(count):
         rows = tuple(array[k] for array in data)
         diag_k = diag if diag is None or diag.ndim == 1 else diag[k]
+        limits_k = _fit_limits(limits, k)
         try:
-            (xk, fvec, fjac, ipvt, qtf, nfev_k, njev_k, ier_k,
-             _) = _run_python(func, x0[k], args + rows, Dfun, col_deriv, ftol,
-                              xtol, gtol, maxfev, epsfcn, factor, diag_k,
-                              check_finite, m)
+            (xk, fvec, fjac, ipvt, qtf, nfev_k, njev_k, ier_k, _, _,
+             bounded_cov) = _run_python(
+                func, x0[k], args + rows, Dfun, col_deriv, ftol, xtol, gtol,
+                maxfev, epsfcn, factor, diag_k, check_finite, m,
+                limits=limits_k)
         except BaseException as exc:
             _add_note(exc, f"in fit {k} of {count} (leastsq_batch)")
             if isinstance(exc, NonFiniteInputError):
@@ -492,7 +536,8 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
             njev[k] = njev_k
         fnorm[k] = _minpack.enorm(fvec)  # as the compiled engine does
         if ier_k in SUCCESS:
-            cov_k = _minpack.covariance(fjac, ipvt)  # leastsq's cov_x
+            cov_k = (bounded_cov if limits_k is not None  # leastsq's cov_x
+                     else _minpack.covariance(fjac, ipvt))
             if cov_k is not None:
                 cov_x[k] = cov_k
         if full_output:
@@ -508,18 +553,34 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
                     f"the same number of residuals; fit 0 has "
                     f"{kept['fvec'].shape[1]}, fit {k} has {fvec.size}")
             kept["fvec"][k] = fvec
-            kept["fjac"][k] = fjac
-            kept["ipvt"][k] = ipvt
-            kept["qtf"][k] = qtf
+            # A fit with fixed parameters solved n_free of them: its rows
+            # come first, the rest stay 0, as in the other engines.
+            kept["fjac"][k, :fjac.shape[0]] = fjac
+            kept["ipvt"][k, :ipvt.shape[0]] = ipvt
+            kept["qtf"][k, :qtf.shape[0]] = qtf
         if report is not None and k + 1 < count and \
                 time.monotonic() >= next_report:
             report(k + 1, count)  # the end is reported once, below
             next_report = time.monotonic() + _PROGRESS_PERIOD
     if report is not None:
         report(count, count)
+    at_bound = None if limits is None else _bounds.at_bound(x, *limits)
     return BatchResult(x=x, ier=ier, nfev=nfev, njev=njev, fnorm=fnorm,
                        cov_x=cov_x, status=np.zeros(count, np.int32), **kept,
-                       options=options)
+                       at_bound=at_bound, options=options)
+
+
+def _fit_limits(limits, k):
+    """Fit k's (lb, ub), or None when it has no bound (then it runs
+    exactly unbounded, as in the compiled and vectorized engines)."""
+    if limits is None:
+        return None
+    lower, upper = limits
+    if lower.ndim == 2:
+        lower, upper = lower[k], upper[k]
+    if not (np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))):
+        return None
+    return lower, upper
 
 
 def _add_note(exc, note):

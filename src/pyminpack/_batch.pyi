@@ -30,4 +30,5 @@ def leastsq_batch(
     check_finite: bool = True,
     progress: bool | Callable[[int, int], object] = False,
     m: int | None = None,
+    bounds: Any = None,
 ) -> BatchResult: ...

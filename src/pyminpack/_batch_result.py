@@ -61,7 +61,14 @@ class BatchResult:
     fvec, fjac, ipvt, qtf : ndarray or None
         With ``full_output`` only (else None): per fit, what ``leastsq``'s
         infodict holds, shapes (K, m), (K, n, m), (K, n) int32 (1-based)
-        and (K, n).
+        and (K, n).  With bounds they describe the internal problem MINPACK
+        solved; a fit with ``n_free`` parameters not fixed has its rows
+        first and zeros after.
+    at_bound : ndarray of bool, shape (K, n)
+        Which parameters ended on a bound (within 1.5e-8 of the box's
+        width, or of ``max(1, |bound|)`` for a bound alone): their
+        uncertainty is not a Gaussian one.  All False without bounds;
+        fixed parameters (``lb == ub``) are not flagged.
 
     perr : ndarray or None
         ``curve_fit_batch`` only: each fit's standard errors, the square
@@ -95,15 +102,16 @@ class BatchResult:
     __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
                  "status", "fvec", "fjac", "ipvt", "qtf", "r", "solver",
                  "perr", "covariance_unknown", "shape", "engine",
-                 "engine_reason", "compile_seconds", "_options", "_notes")
+                 "engine_reason", "compile_seconds", "at_bound", "_options",
+                 "_notes")
 
     _PER_FIT = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "success",
                 "status", "fvec", "fjac", "ipvt", "qtf", "r", "perr",
-                "covariance_unknown")
+                "covariance_unknown", "at_bound")
 
     def __init__(self, *, x, ier, nfev, njev, fnorm, cov_x, status,
                  fvec=None, fjac=None, ipvt=None, qtf=None, options,
-                 r=None, solver="leastsq", notes=None):
+                 r=None, solver="leastsq", notes=None, at_bound=None):
         self.x = x
         self.ier = ier
         self.nfev = nfev
@@ -125,6 +133,8 @@ class BatchResult:
         self.engine = None
         self.engine_reason = None
         self.compile_seconds = 0.0
+        self.at_bound = (np.zeros(x.shape, bool) if at_bound is None
+                         else at_bound)
         self._options = options  # the tolerances and maxfev, for messages
         self._notes = notes or {}  # flat fit index -> why it was not run
 

@@ -32,6 +32,7 @@ class BatchResult:
     engine: str | None  # curve_fit_batch: 'numpy' or 'numba'
     engine_reason: str | None  # engine='auto': why not numba
     compile_seconds: float  # curve_fit_batch, engine='numba'
+    at_bound: NDArray[np.bool_]  # (K, n), all False without bounds
     def __init__(
         self,
         *,
@@ -46,6 +47,7 @@ class BatchResult:
         fjac: NDArray[np.float64] | None = None,
         ipvt: NDArray[np.int32] | None = None,
         qtf: NDArray[np.float64] | None = None,
+        at_bound: NDArray[np.bool_] | None = None,
         options: dict[str, Any],
         r: NDArray[np.float64] | None = None,
         solver: str = "leastsq",

@@ -312,13 +312,14 @@ def max_threads():
 
 def run(func, jac, x, *, m, diag, user_data, user_data_stride, ftol, xtol,
         gtol, maxfev, epsfcn, factor, check_finite, threads, progress,
-        full_output):
+        full_output, bounds=None):
     """Run the fits of ``x`` (K, n), a copy of the starts that becomes the
-    solutions, with resolved compiled callbacks: a dict of result arrays."""
+    solutions, with resolved compiled callbacks: a dict of result arrays.
+    `bounds`: None or the checked (lb, ub), (n,) or (K, n) each."""
     count, n = x.shape
     results, outputs = result_arrays(count, m, n, full_output)
     _minpack.batch_compiled(
         func.address, 0 if jac is None else jac.address, x, diag, user_data,
         user_data_stride, m, n, ftol, xtol, gtol, maxfev, epsfcn, factor,
-        check_finite, threads, progress, outputs)
+        check_finite, threads, progress, outputs, bounds)
     return results

@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 
+from . import _bounds, _minpack
 from . import _curve_fit_inputs as inputs
-from . import _minpack
 from ._curve_fit_inputs import COVARIANCE_WARNING, OptimizeWarning
 from ._leastsq import NonFiniteInputError, leastsq
 from ._messages import SUCCESS
@@ -35,8 +35,9 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     it minimises ``sum(((f(xdata, *popt) - ydata) / sigma)**2)`` with the
     original Fortran MINPACK (``lmdif``, or ``lmder`` when `jac` is given)
     through :func:`pyminpack.leastsq`, and returns the same values as scipy
-    1.14.1 (the last scipy on that Fortran) to the last bit.  Bounded
-    problems and the methods 'trf' and 'dogbox' are not provided.
+    1.14.1 (the last scipy on that Fortran) to the last bit.  Bounds are
+    taken by MINPACK's LM too, through a change of variables (where scipy
+    switches to 'trf'); the methods 'trf' and 'dogbox' are not provided.
 
     Parameters
     ----------
@@ -56,7 +57,9 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     p0 : array_like, optional
         The starting parameters, flattened; n is their number.  None means
         ``ones(n)`` with n read from f's signature (its positional
-        parameters after the first).
+        parameters after the first), or with bounds scipy's feasible
+        start: the middle of two finite bounds, ``lb + 1`` or ``ub - 1``
+        with one, 1 with none.
     sigma : None, scalar, array_like of shape (M,) or (M, M), optional
         Standard deviations of ydata (one for all, or one per point): the
         residuals are divided by them.  A (M, M) array is the covariance
@@ -72,11 +75,18 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
         False, the start, the model at the start and 1-D sigma are checked
         as well (see Notes).
     bounds : 2-tuple or object with ``lb`` and ``ub``, optional
-        Only infinite bounds (the default: none) are possible with method
-        'lm'.
+        ``(lb, ub)``, each a scalar or one value per parameter, or
+        ``scipy.optimize.Bounds``.  All infinite (the default): exactly
+        the unbounded fit.  Otherwise the fit runs on MINPACK's LM through
+        the change of variables of :func:`pyminpack.leastsq` (f always
+        gets parameters inside the bounds); ``lb == ub`` fixes a parameter
+        (its pcov row and column are 0); a p0 outside is a ValueError
+        ("x0 is infeasible"), one exactly on a bound is moved
+        ``1e-10 * max(1, |bound|)`` inside.  See Notes.
     method : {None, 'lm'}, optional
-        None and 'lm' run MINPACK; 'trf' and 'dogbox' are
-        scipy.optimize.curve_fit's, not pyminpack's (ValueError).
+        None and 'lm' run MINPACK, with or without bounds; 'trf' and
+        'dogbox' are scipy.optimize.curve_fit's, not pyminpack's
+        (ValueError).
     jac : callable, optional
         ``jac(xdata, p1, ..., pn)``, the (M, n) Jacobian of f with respect
         to the parameters (n x M with ``col_deriv=True``; for n = 1 a 1-D
@@ -106,7 +116,9 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     infodict, mesg, ier
         With `full_output` only: leastsq's, ``infodict['fvec']`` being the
         weighted residual and ``infodict['ipvt']`` 1-based (as scipy 1.14;
-        scipy >= 1.15 gives it 0-based).
+        scipy >= 1.15 gives it 0-based).  With finite bounds,
+        ``infodict['at_bound']`` flags the parameters that ended on a
+        bound.
 
     Raises
     ------
@@ -139,6 +151,18 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     A model that returns float32 gets float64's difference step (its
     residual is float64) and may not move from p0; pass ``epsfcn``.
 
+    Bounds (differences from scipy, which runs 'trf' for them): the
+    minimum is found by MINPACK's LM on internal parameters (MINUIT's and
+    lmfit's change of variables), so `epsfcn`, `diag`, `factor` and
+    `xtol` act on those, and ``fjac``, ``ipvt``, ``qtf`` describe that
+    problem.  ``lb == ub`` is allowed (the parameter is fixed; scipy
+    refuses it) and NaN bounds are refused (scipy ignores them).  pcov is
+    that of the external parameters from the Jacobian at popt, as scipy's
+    bounded curve_fit reports it (one more Jacobian evaluation, not
+    counted in nfev); a fixed parameter counts in neither n nor the
+    degrees of freedom.  A parameter flagged in ``at_bound`` has an
+    uncertainty that is not a Gaussian one.
+
     References
     ----------
     J. J. Moré, B. S. Garbow and K. E. Hillstrom, *User Guide for
@@ -156,8 +180,12 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     array([2.5, 1.3])
     """
     # scipy's order of checks (spec §14), step by step.
+    default_p0 = p0 is None
     n, p0 = inputs.parameter_count(f, p0)
-    method = inputs.require_lm(method, inputs.unbounded(bounds, n))
+    limits = _bounds.single(bounds, n, "curve_fit", none_allowed=False)
+    if default_p0 and limits is not None:
+        p0 = _bounds.feasible_start(*limits)  # scipy's, with bounds
+    method = "lm" if method is None else method
     explicit_no_check = check_finite is not None and not check_finite
     check_finite = inputs.resolve_check_finite(check_finite, nan_policy)
     ydata = inputs.as_ydata(ydata, check_finite)
@@ -194,10 +222,14 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
                         f"the number of data points={ydata.size}")
 
     start = _start(p0, not explicit_no_check)
+    n_free = n
+    if limits is not None:
+        _bounds.check_feasible(start, *limits, "curve_fit", "p0")
+        n_free = int(np.count_nonzero(limits[0] != limits[1]))
     try:
         popt, cov_x, infodict, mesg, ier = leastsq(
             residual, start, Dfun=jacobian, full_output=True,
-            check_finite=not explicit_no_check, **kwargs)
+            check_finite=not explicit_no_check, bounds=limits, **kwargs)
     except NonFiniteInputError as err:
         if err.name != "func(x0)":
             raise
@@ -211,7 +243,8 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     if ier not in SUCCESS:
         raise RuntimeError("Optimal parameters not found: " + mesg)
 
-    pcov = _pcov(cov_x, infodict["fvec"], n, bool(absolute_sigma))
+    # A fixed parameter (lb == ub) is no degree of freedom.
+    pcov = _pcov(cov_x, infodict["fvec"], n_free, bool(absolute_sigma))
     if pcov is None:
         pcov = np.full((n, n), np.inf)
         warnings.warn(COVARIANCE_WARNING, OptimizeWarning, stacklevel=2)

@@ -22,6 +22,7 @@ import contextlib
 
 import numpy as np
 
+from . import _bounds
 from . import _curve_fit_inputs as inputs
 from . import _fit_screening as screening
 from ._batch import leastsq_batch
@@ -38,7 +39,7 @@ _WHO = "curve_fit_batch"
 
 
 def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
-                    absolute_sigma=False, *, axis=-1, jac=None,
+                    absolute_sigma=False, *, axis=-1, bounds=None, jac=None,
                     check_finite=None, nan_policy=None, vectorized=True,
                     engine="numpy", threads=None, full_output=False,
                     progress=False, **kwargs):
@@ -83,6 +84,13 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         ``curve_fit``'s only.
     absolute_sigma : bool, optional
         As in ``curve_fit``.
+    bounds : 2-tuple or object with ``lb`` and ``ub``, optional, keyword-only
+        As in ``curve_fit``, each side a scalar, (n,) for every curve, or
+        one row per curve in the fits' shape + (n,) (per-pixel limits, say);
+        ``lb == ub`` fixes a parameter in the curves where it holds.  With
+        p0=None each curve starts at scipy's feasible default for its
+        bounds.  ``result.at_bound`` flags the parameters that ended on a
+        bound.
     jac : callable, optional, keyword-only
         ``jac(xdata, p1, ..., pn)``; with `vectorized` it gets (k, 1)
         columns and returns an array that broadcasts to (k, m, n) ((k, n,
@@ -139,8 +147,9 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         fit failed.
     result : BatchResult
         In the fits' shape: each fit's ``ier``, ``nfev``, ``njev``,
-        ``fnorm``, ``cov_x``, ``success``, ``message(k)`` (k a flat index
-        or a tuple), the standard errors ``perr`` (NaN where pcov is), the
+        ``fnorm``, ``cov_x``, ``success``, ``at_bound``, ``message(k)`` (k
+        a flat index or a tuple), the standard errors ``perr`` (NaN where
+        pcov is), the
         mask ``covariance_unknown``, the last iterate ``x``, and with
         `full_output` the arrays of leastsq's infodict (fvec is the
         weighted residual; with nan_policy='omit' a curve's kept points
@@ -215,6 +224,14 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         cube = layout(ydata, axis, _WHO)
         ydata = np.ascontiguousarray(cube.rows(ydata))
         n, starts = _starts(f, p0, cube)
+        limits = _bounds.per_fit(_bounds.as_rows(bounds, cube.shape, _WHO),
+                                 cube.count, n, _WHO, unit="curve")
+        if limits is not None:
+            if p0 is None:  # scipy's feasible start, curve by curve
+                starts = np.array(np.broadcast_to(
+                    _bounds.feasible_start(*limits), (cube.count, n)))
+            _bounds.check_feasible(starts, *limits, _WHO, "p0",
+                                   unit="curve")
         if check_finite:
             _require_finite_starts(starts, cube)
             _require_finite_curves(ydata, cube)
@@ -225,14 +242,14 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         absolute_sigma=absolute_sigma, jac=jac, check_finite=check_finite,
         explicit_no_check=explicit_no_check, nan_policy=nan_policy,
         vectorized=vectorized, full_output=full_output, progress=progress,
-        options=kwargs, engine=engine, threads=threads)
+        options=kwargs, engine=engine, threads=threads, limits=limits)
     return cube.restore(popt), cube.restore(pcov), result
 
 
 def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
              jac, check_finite, explicit_no_check, nan_policy, vectorized,
              full_output, progress, options, notes=None, depth=2,
-             engine="numpy", threads=None):
+             engine="numpy", threads=None, limits=None):
     """The core of curve_fit_batch (and of curve_fit_groups): the curves as
     (K, m) rows of ydata, their own x rows (or None for a shared xdata),
     the (K, n) starts, and `cube` naming the function called and the fits
@@ -313,15 +330,18 @@ def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
     result = _run(groups, starts, all_notes, vectorized and compiled is None,
                   explicit_no_check, report_nonfinite, full_output,
                   _progress(progress, who), kwargs, m, n, cube,
-                  compiled=compiled is not None, threads=threads)
+                  compiled=compiled is not None, threads=threads,
+                  limits=limits)
     if compiled is not None:
         del shared  # the fits read it until here
         _raise_model_error(compiled[0], result, raised, xdata, m, n)
     result.engine = "numba" if compiled is not None else "numpy"
     result.engine_reason = reason
     result.compile_seconds = 0.0 if compiled is None else compiled[1]
-    popt, pcov = _popt_pcov(result, points, n, bool(absolute_sigma), cube,
-                            depth)
+    # A fixed parameter (lb == ub) is no degree of freedom.
+    n_free = n if limits is None else _bounds.free_count(*limits)
+    popt, pcov = _popt_pcov(result, points, n_free, bool(absolute_sigma),
+                            cube, depth)
     result._reshape(cube.shape)
     return popt, pcov, result
 
@@ -683,7 +703,7 @@ def _compact(values, omit, point_axis):
 
 def _run(groups, starts, notes, vectorized, explicit_no_check,
          report_nonfinite, full_output, progress, kwargs, m, n, cube,
-         compiled=False, threads=None):
+         compiled=False, threads=None, limits=None):
     """leastsq_batch on the curves that can be fitted, one run per group
     of curves (members, (residual, jacobian), data); the others (in
     `notes`, with why) get ier 0 without a run.  With `report_nonfinite`,
@@ -707,7 +727,9 @@ def _run(groups, starts, notes, vectorized, explicit_no_check,
         options = dict(vectorized=vectorized,
                        check_finite=not explicit_no_check,
                        full_output=full_output, progress=shifted, m=m,
-                       **kwargs)
+                       bounds=limits, **kwargs)
+        if limits is not None and limits[0].ndim == 2:
+            options["bounds"] = (limits[0][run], limits[1][run])
         if compiled and threads is not None:  # the numba engine's
             options["threads"] = threads
         partials.append((run, _run_group(residual, jacobian, starts, data,
@@ -795,13 +817,15 @@ def _merge(partials, starts, notes):
         cov_x=spread("cov_x", np.nan), status=spread("status", 0),
         fvec=spread("fvec", 0.0), fjac=spread("fjac", 0.0),
         ipvt=spread("ipvt", 0), qtf=spread("qtf", 0.0),
+        at_bound=spread("at_bound", False),
         options=first._options, notes=notes)
 
 
 def _popt_pcov(result, points, n, absolute_sigma, cube, depth):
     """curve_fit's popt and pcov for every fit, elementwise the same
     arithmetic (_curve_fit._pcov), NaN for the fits that failed; the
-    result gets perr and covariance_unknown."""
+    result gets perr and covariance_unknown.  `n` is each fit's number of
+    free parameters (an int, or one per fit)."""
     success = result.success
     cov_x = result.cov_x
     unknown = success & np.isnan(cov_x).any(axis=(1, 2))

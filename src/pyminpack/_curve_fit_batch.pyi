@@ -19,6 +19,7 @@ def curve_fit_batch(
     absolute_sigma: object = False,
     *,
     axis: int = -1,
+    bounds: Any = None,
     jac: Callable[..., ArrayLike] | None = None,
     check_finite: object | None = None,
     nan_policy: Literal["raise", "omit"] | None = None,

@@ -1,9 +1,10 @@
 """The inputs of ``curve_fit``, checked and converted as scipy's are.
 
 Shared by ``curve_fit`` and ``curve_fit_batch``: the number of parameters,
-bounds and method, the data (ydata, xdata, check_finite, nan_policy) and
-sigma.  Each function is one step of scipy's order of checks
-(shared/spec/curve_fit.md §14), so the caller reads as that list.
+the method (bounds are ``_bounds``'), the data (ydata, xdata,
+check_finite, nan_policy) and sigma.  Each function is one step of scipy's
+order of checks (shared/spec/curve_fit.md §14), so the caller reads as that
+list.
 """
 
 import inspect
@@ -11,8 +12,8 @@ import sys
 
 import numpy as np
 
-__all__ = ["OptimizeWarning", "parameter_count", "unbounded",
-           "require_lm", "resolve_check_finite", "as_ydata", "as_xdata",
+__all__ = ["OptimizeWarning", "parameter_count", "resolve_check_finite",
+           "as_ydata", "as_xdata",
            "check_nan_policy", "nan_mask", "raise_on_nan", "real_sigma",
            "sigma_kind", "check_sigma_values", "reciprocal_sigma",
            "check_method_is_lm", "is_lm",
@@ -59,47 +60,12 @@ def _signature(f):
     return inspect.signature(f)
 
 
-def unbounded(bounds, n):
-    """True when ``bounds`` leave every parameter free (scipy's test: NaN
-    counts as no bound).  An object with ``lb`` and ``ub`` (such as
-    ``scipy.optimize.Bounds``) or a pair ``(lb, ub)``."""
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        lower, upper = bounds.lb, bounds.ub
-    else:
-        lower, upper = bounds  # Python's own TypeError or ValueError
-    if type(lower) is float and type(upper) is float:
-        # The default (-inf, inf): no arrays needed (a tenth of the
-        # overhead of a small fit otherwise).
-        return not (lower > -np.inf or upper < np.inf)
-    lower = np.asarray(lower, dtype=float)
-    upper = np.asarray(upper, dtype=float)
-    for side, array in (("lower", lower), ("upper", upper)):
-        try:
-            np.broadcast_to(array, (n,))
-        except ValueError:
-            raise ValueError(
-                f"curve_fit: the {side} bounds have shape {array.shape}; "
-                f"they must be one value or one per parameter (n={n})"
-            ) from None
-    return not (np.any(lower > -np.inf) or np.any(upper < np.inf))
-
-
 def _is(value, name):
     return isinstance(value, str) and value == name
 
 
 def is_lm(method):
     return _is(method, "lm")
-
-
-def require_lm(method, is_unbounded):
-    """method as scipy resolves it; 'lm' with bounds is a ValueError."""
-    if method is None:
-        method = "lm" if is_unbounded else "trf"
-    if _is(method, "lm") and not is_unbounded:
-        raise ValueError("Method 'lm' only works for unconstrained "
-                         "problems. Use 'trf' or 'dogbox' instead.")
-    return method
 
 
 def check_method_is_lm(method, who="curve_fit"):
@@ -109,8 +75,8 @@ def check_method_is_lm(method, who="curve_fit"):
     if _is(method, "trf") or _is(method, "dogbox"):
         raise ValueError(
             f"pyminpack.{who} implements method 'lm' only (MINPACK's "
-            f"Levenberg-Marquardt, unbounded); method {method!r} (chosen "
-            f"by finite bounds when method is None) is "
+            f"Levenberg-Marquardt, which takes bounds too: pass bounds= "
+            f"with method=None or 'lm'); method {method!r} is "
             f"scipy.optimize.curve_fit's")
     raise ValueError("`method` must be 'trf', 'dogbox' or 'lm'.")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _compiled, _lmstr, _minpack
+from . import _bounds, _compiled, _lmstr, _minpack
 from ._messages import CALLBACK_STOP, SUCCESS, message
 
 __all__ = ["leastsq"]
@@ -35,7 +35,7 @@ _FLOAT64 = np.dtype(np.float64)
 def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
             ftol=1.49012e-08, xtol=1.49012e-08, gtol=0.0, maxfev=0,
             epsfcn=None, factor=100, diag=None, *, check_finite=True,
-            m=None, callback=None, Dfun_row=None):
+            m=None, callback=None, Dfun_row=None, bounds=None):
     """
     Minimise a sum of squares with MINPACK's Levenberg-Marquardt solver.
 
@@ -128,7 +128,20 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         ``fjac`` is ``(n, n)`` (R in its upper triangle, read as
         ``fjac.T``) and ``njev`` counts Jacobian evaluations (m calls of
         `Dfun_row` each).  `maxfev` defaults to ``100*(n+1)``.  Not with
-        `Dfun`, `callback` or a compiled `func`.
+        `Dfun`, `callback`, finite `bounds` or a compiled `func`.
+    bounds : 2-tuple or object with ``lb`` and ``ub``, optional, keyword-only
+        ``(lb, ub)``, each a scalar or one value per parameter (or
+        ``scipy.optimize.Bounds``, recognised without importing scipy).
+        None or all infinite: the unbounded fit, exactly.  Otherwise
+        MINPACK runs on internal parameters ``u`` through MINUIT's change
+        of variables (``x = lb + (sin(u) + 1) * (ub - lb) / 2`` for two
+        bounds, ``x = lb - 1 + sqrt(u*u + 1)`` or ``x = ub + 1 -
+        sqrt(u*u + 1)`` for one, ``x = u`` for none, as lmfit does), so
+        `func`, `Dfun` and `callback` always get ``x`` inside the bounds.
+        ``lb == ub`` fixes that parameter: MINPACK does not see it, `func`
+        still gets it.  ``x0`` must lie inside (ValueError "x0 is
+        infeasible" otherwise); a start exactly on a bound is moved
+        ``1e-10 * max(1, |bound|)`` inside.  See Notes.
 
     Returns
     -------
@@ -202,6 +215,21 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
     ``m``; that value answers MINPACK's own first request, so ``func`` is
     never called twice at ``x0`` and ``nfev`` is exactly MINPACK's count.
 
+    With finite `bounds`: `epsfcn`, `diag`, `factor` and `xtol` act on the
+    internal parameters, which are what MINPACK sees, and so do
+    ``infodict``'s ``fjac``, ``ipvt`` and ``qtf`` (``n_free`` rows, the
+    parameters not fixed).  ``x`` is external, always inside the bounds,
+    also when the fit fails.  ``cov_x`` is that of the external parameters
+    at the solution (zero rows and columns for fixed ones): when a free
+    parameter has a finite bound, one more Jacobian is taken at ``x``
+    after MINPACK converges, `Dfun`'s, or forward differences as MINPACK
+    takes them (a bounded parameter's step at least ``sqrt(eps)`` times
+    its box's width, or ``max(1, |bound|)``; backwards where a forward
+    step would leave the bounds); these calls are not counted in ``nfev``
+    or ``njev``.  ``infodict['at_bound']`` flags the parameters that ended
+    within 1.5e-8 of a bound (relative to the box's width, or ``max(1,
+    |bound|)``): their uncertainty is not a Gaussian one.
+
     The solver releases the GIL while it works between callbacks, so fits
     in several threads run in parallel; ``leastsq`` may also be called from
     inside ``func`` or ``Dfun``.
@@ -249,16 +277,16 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
                             "compiled func or Dfun")
         return _leastsq_compiled(func, x0, args, Dfun, full_output,
                                  ftol, xtol, gtol, maxfev, epsfcn, factor,
-                                 diag, check_finite, m)
+                                 diag, check_finite, m, bounds)
     _check_callables(func, Dfun)
     if callback is not None and not callable(callback):
         raise TypeError(f"leastsq: callback must be callable or None, not "
                         f"{type(callback).__name__}")
     full_output = _flag(full_output, "full_output")
     (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
-     (ftol, xtol, gtol, maxfev)) = _run_python(
+     (ftol, xtol, gtol, maxfev), limits, bounded_cov) = _run_python(
         func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev, epsfcn,
-        factor, diag, check_finite, m, callback, Dfun_row)
+        factor, diag, check_finite, m, callback, Dfun_row, bounds=bounds)
 
     # The common case, success without full_output, needs no message
     # (formatting one takes 0.6 us).  A stop the callback asked for is not
@@ -271,8 +299,14 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
         if njev is not None:
             infodict["njev"] = njev
         infodict.update(fjac=fjac, ipvt=ipvt, qtf=qtf)
-        # inv(J^T J) from R and the pivoting, computed in C (lm.c).
-        cov_x = _minpack.covariance(fjac, ipvt) if ier in SUCCESS else None
+        if limits is not None:
+            # The external parameters' inv(J^T J), from lm.c.
+            cov_x = bounded_cov
+            infodict["at_bound"] = _bounds.at_bound(x, *limits)
+        else:
+            # inv(J^T J) from R and the pivoting, computed in C (lm.c).
+            cov_x = _minpack.covariance(fjac, ipvt) if ier in SUCCESS \
+                else None
         return x, cov_x, infodict, mesg, ier
     if ier == 0:
         raise TypeError(mesg)
@@ -282,13 +316,26 @@ def leastsq(func, x0, args=(), Dfun=None, full_output=False, col_deriv=False,
 
 def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
                 epsfcn, factor, diag, check_finite, m, callback=None,
-                Dfun_row=None):
+                Dfun_row=None, *, bounds=None, limits=None):
     """One fit with Python func/Dfun, checked as leastsq checks it: MINPACK's
-    raw results, and the options as used (for the message)."""
+    raw results, the options as used (for the message), the bounds as
+    used ((lb, ub) or None) and, with bounds, the external covariance.
+
+    `bounds` is leastsq's argument; `limits` the (lb, ub) a batch has
+    already checked (then x0 was checked against them too)."""
     col_deriv = _flag(col_deriv, "col_deriv")
     check_finite = _flag(check_finite, "check_finite")
     x0 = _start(x0, check_finite)
     n = x0.size
+    if bounds is not None:
+        limits = _bounds.single(bounds, n, "leastsq")
+        if limits is not None:
+            _bounds.check_feasible(x0, *limits, "leastsq")
+    if limits is not None and Dfun_row is not None:
+        raise ValueError("leastsq: bounds are not available with Dfun_row "
+                         "(lmstr); use Dfun or differences with them")
+    n_free = n if limits is None else int(
+        np.count_nonzero(limits[0] != limits[1]))
     args = _args_tuple(args)
     differences = Dfun is None and Dfun_row is None
     ftol, xtol, gtol, factor, maxfev = _tolerances(
@@ -298,8 +345,11 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
         epsfcn = _real(epsfcn, "epsfcn", finite=True)
 
     # The one evaluation at x0: it gives m and the output dtype, and it
-    # answers MINPACK's own first request for f(x0).
-    output0 = func(x0.copy(), *args)
+    # answers MINPACK's own first request for f(x0).  With bounds that is
+    # at x0 as the change of variables gives it back (bounds.h).
+    first = x0.copy() if limits is None else _minpack.bounds_start(x0,
+                                                                  *limits)
+    output0 = func(first, *args)
     # A base-class ndarray, so its size is the real m (a subclass's could
     # lie), and the dtype func returned, so no user code runs from here on.
     fvec0, dtype0 = _minpack.residual_vector(output0, func)
@@ -307,11 +357,13 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
         raise ValueError(f"leastsq: m={m} but func returned {fvec0.size} "
                          f"residuals at x0")
     m = fvec0.size
-    _check_n_le_m(n, m)
+    _check_n_le_m(n_free, m)
     if check_finite:
         _require_finite(fvec0, "func(x0)",
                         " (pass check_finite=False to allow it)")
 
+    extra = () if limits is None else limits
+    cov = None
     if Dfun_row is not None:
         x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmstr(
             func, Dfun_row, x0, args, fvec0, ftol, xtol, gtol, maxfev,
@@ -319,21 +371,21 @@ def _run_python(func, x0, args, Dfun, col_deriv, ftol, xtol, gtol, maxfev,
     elif Dfun is None:
         if epsfcn is None:
             epsfcn = _EPSILON_OF.get(dtype0, _FLOAT64_EPSILON)
-        x, fvec, fjac, ipvt, qtf, nfev, ier = _minpack.lmdif(
+        x, fvec, fjac, ipvt, qtf, nfev, ier, *cov = _minpack.lmdif(
             func, x0, args, fvec0, ftol, xtol, gtol, maxfev, epsfcn, factor,
-            diag, callback)
+            diag, callback, *extra)
         njev = None
     else:
-        x, fvec, fjac, ipvt, qtf, nfev, njev, ier = _minpack.lmder(
+        x, fvec, fjac, ipvt, qtf, nfev, njev, ier, *cov = _minpack.lmder(
             func, Dfun, x0, args, fvec0, col_deriv, ftol, xtol, gtol,
-            maxfev, factor, diag, callback)
+            maxfev, factor, diag, callback, *extra)
 
     return (x, fvec, fjac, ipvt, qtf, nfev, njev, ier,
-            (ftol, xtol, gtol, maxfev))
+            (ftol, xtol, gtol, maxfev), limits, cov[0] if cov else None)
 
 
 def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
-                      maxfev, epsfcn, factor, diag, check_finite, m):
+                      maxfev, epsfcn, factor, diag, check_finite, m, bounds):
     """leastsq with compiled func and Dfun: the whole fit without the GIL."""
     if not (_compiled.is_compiled(func)
             and (Dfun is None or _compiled.is_compiled(Dfun))):
@@ -350,7 +402,11 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
     check_finite = _flag(check_finite, "check_finite")
     x0 = _start(x0, check_finite)
     n = x0.size
-    _check_n_le_m(n, m)
+    limits = _bounds.single(bounds, n, "leastsq")
+    if limits is not None:
+        _bounds.check_feasible(x0, *limits, "leastsq")
+    _check_n_le_m(n if limits is None
+                  else int(np.count_nonzero(limits[0] != limits[1])), m)
     user_data, keep = _compiled.user_data_address(_args_tuple(args),
                                                   compiled)
     ftol, xtol, gtol, factor, maxfev = _tolerances(
@@ -364,7 +420,7 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
         x0.reshape(1, n), m=m, diag=diag, user_data=user_data,
         user_data_stride=0, ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev,
         epsfcn=epsfcn, factor=factor, check_finite=check_finite, threads=1,
-        progress=None, full_output=True)
+        progress=None, full_output=True, bounds=limits)
     del keep  # the user_data array was alive until here
     x = x0
     fvec = results["fvec"][0]
@@ -382,8 +438,14 @@ def _leastsq_compiled(func, x0, args, Dfun, full_output, ftol, xtol, gtol,
         infodict = {"fvec": fvec, "nfev": int(results["nfev"][0])}
         if Dfun is not None:
             infodict["njev"] = int(results["njev"][0])
-        infodict.update(fjac=results["fjac"][0], ipvt=results["ipvt"][0],
-                        qtf=results["qtf"][0])
+        n_free = n if limits is None else int(
+            np.count_nonzero(limits[0] != limits[1]))
+        # What MINPACK solved: n_free columns (all n without fixed ones).
+        infodict.update(fjac=results["fjac"][0][:n_free],
+                        ipvt=results["ipvt"][0][:n_free],
+                        qtf=results["qtf"][0][:n_free])
+        if limits is not None:
+            infodict["at_bound"] = _bounds.at_bound(x, *limits)
         cov_x = results["cov_x"][0] if ier in SUCCESS else None
         if cov_x is not None and np.isnan(cov_x[0, 0]):
             cov_x = None  # R singular

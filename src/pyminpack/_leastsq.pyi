@@ -66,6 +66,7 @@ class InfoDict(TypedDict):
     fjac: _Float64Array  # shape (n, m): MINPACK's column-major m x n array
     ipvt: NDArray[np.int32]  # 1-based, as MINPACK and scipy <= 1.14
     qtf: _Float64Array
+    at_bound: NotRequired[NDArray[np.bool_]]  # only with finite bounds
 
 @overload
 def leastsq(
@@ -87,6 +88,7 @@ def leastsq(
     m: int | None = None,
     callback: IterationCallback | None = None,
     Dfun_row: RowFunction | None = None,
+    bounds: Any = None,
 ) -> tuple[_Float64Array, int]: ...
 @overload
 def leastsq(
@@ -108,6 +110,7 @@ def leastsq(
     m: int | None = None,
     callback: IterationCallback | None = None,
     Dfun_row: RowFunction | None = None,
+    bounds: Any = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -129,6 +132,7 @@ def leastsq(
     m: int | None = None,
     callback: IterationCallback | None = None,
     Dfun_row: RowFunction | None = None,
+    bounds: Any = None,
 ) -> tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]: ...
 @overload
 def leastsq(
@@ -150,6 +154,7 @@ def leastsq(
     m: int | None = None,
     callback: IterationCallback | None = None,
     Dfun_row: RowFunction | None = None,
+    bounds: Any = None,
 ) -> (
     tuple[_Float64Array, int]
     | tuple[_Float64Array, _Float64Array | None, InfoDict, str, int]

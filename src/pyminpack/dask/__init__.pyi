@@ -25,6 +25,7 @@ class DaskBatchResult:
     fjac: _DaskArray | None
     ipvt: _DaskArray | None
     qtf: _DaskArray | None
+    at_bound: _DaskArray  # (K, n) bool
     def __init__(self, arrays: dict[str, _DaskArray], options: dict[str, Any]) -> None: ...
     def compute(self, **kwargs: Any) -> BatchResult: ...
     def persist(self, **kwargs: Any) -> DaskBatchResult: ...
@@ -53,6 +54,7 @@ def leastsq_batch(
     progress: Literal[False] | None = False,
     m: int | None = None,
     fits_per_chunk: int | Literal["auto"] = "auto",
+    bounds: Any = None,
 ) -> BatchResult | DaskBatchResult: ...
 def curve_fit_batch(
     f: Callable[..., ArrayLike],
@@ -70,5 +72,6 @@ def curve_fit_batch(
     progress: Literal[False] | None = False,
     fits_per_chunk: int | Literal["auto"] = "auto",
     axis: int = -1,
+    bounds: Any = None,
     **kwargs: Any,
 ) -> tuple[NDArray[np.float64] | _DaskArray, NDArray[np.float64] | _DaskArray, BatchResult | DaskBatchResult]: ...

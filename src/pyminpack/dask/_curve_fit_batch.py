@@ -11,7 +11,8 @@ from .._fits_shape import layout
 # The check the local functions make (private: _leastsq.pyi omits it).
 from .._leastsq import _flag  # type: ignore[attr-defined]
 from ._graph import (active_client, along_fits, apply_per_chunk,
-                     check_known_shape, fit_chunks, is_dask)
+                     bounds_inputs, check_known_shape, check_start_feasible,
+                     fit_chunks, is_dask)
 from ._result import DaskBatchResult
 from ._tasks import (RESULT_FIELDS, CurveShared, curve_fit_chunk,
                      output_names, output_shapes)
@@ -25,6 +26,7 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
                     absolute_sigma=False, *, jac=None, check_finite=None,
                     nan_policy=None, vectorized=True, full_output=False,
                     progress=False, fits_per_chunk="auto", axis=-1,
+                    bounds=None,
                     **kwargs):
     """
     :func:`pyminpack.curve_fit_batch` on Dask: one task per chunk of
@@ -54,6 +56,9 @@ nan_policy, vectorized, full_output, **kwargs
     fits_per_chunk : int or "auto", optional
         Curves per task, by the rule of
         :func:`pyminpack.dask.leastsq_batch`.
+    bounds : 2-tuple or object with ``lb`` and ``ub``, optional
+        As in :func:`pyminpack.curve_fit_batch`; (K, n) bounds (numpy or
+        dask arrays) are chunked with the curves.
 
     Returns
     -------
@@ -111,9 +116,14 @@ nan_policy, vectorized, full_output, **kwargs
         if not per_fit and is_dask(array):
             raise TypeError(f"{_WHO}: a {name} shared by every curve must "
                             f"be a numpy array, not a dask array")
+    shared_bounds, bounds_blocks = bounds_inputs(_bounds_rows(cube, bounds),
+                                                 count, n, _WHO,
+                                                 "curve")
+    check_start_feasible(p0, shared_bounds, bounds_blocks, count,
+                         "curve_fit_batch", "p0", "curve")
     per_fit = ([ydata] + ([p0] if per_fit_p0 else [])
                + ([sigma] if per_fit_sigma else [])
-               + ([diag] if per_fit_diag else []))
+               + ([diag] if per_fit_diag else []) + bounds_blocks)
     lazy = any(is_dask(array) for array in per_fit)
 
     names = output_names(jac is not None, full_output)
@@ -128,17 +138,21 @@ nan_policy, vectorized, full_output, **kwargs
     blocks = [along_fits(array, chunks, name, client) for array, name in zip(
         per_fit, ["ydata"] + (["p0"] if per_fit_p0 else [])
         + (["sigma"] if per_fit_sigma else [])
-        + (["diag"] if per_fit_diag else []))]
+        + (["diag"] if per_fit_diag else [])
+        + ["lb", "ub"][:len(bounds_blocks)])]
     options = dict(kwargs, absolute_sigma=absolute_sigma, jac=jac,
                    check_finite=check_finite, nan_policy=nan_policy,
                    vectorized=vectorized, full_output=full_output)
     if per_fit_diag:
         del options["diag"]
+    if shared_bounds is not None:
+        options["bounds"] = shared_bounds
     shared = CurveShared(
         f=f, xdata=xdata, p0=None if per_fit_p0 else p0,
         sigma=None if per_fit_sigma else sigma, per_fit_p0=per_fit_p0,
         per_fit_sigma=per_fit_sigma, per_fit_diag=per_fit_diag,
-        options=options, outputs=names, n=n, m=m_out, total=count)
+        options=options, outputs=names, n=n, m=m_out, total=count,
+        per_fit_bounds=bool(bounds_blocks))
     outputs = apply_per_chunk(curve_fit_chunk, shared, blocks, chunks, count,
                               shapes)
     popt, pcov, fields = outputs[0], outputs[1], outputs[2:]
@@ -177,6 +191,25 @@ def _as_rows(cube, ydata, p0, sigma, kwargs):
         kwargs = dict(kwargs, diag=_fit_rows(cube, diag, np.shape(diag)[-1:],
                                              "diag"))
     return ydata, p0, sigma, kwargs
+
+
+def _bounds_rows(cube, bounds):
+    """bounds= with per-fit sides in the fits' shape + (n,) as (K, n)
+    rows, as the local function takes them."""
+    if bounds is None:
+        return None
+    sides = (bounds.lb, bounds.ub) if hasattr(bounds, "lb") and hasattr(
+        bounds, "ub") else bounds
+    if not isinstance(sides, (tuple, list)) or len(sides) != 2:
+        return bounds  # the local checks say what is wrong
+    rows = []
+    for side in sides:
+        if not is_dask(side):
+            side = np.asarray(side)
+        if side.ndim >= 2:
+            side = _fit_rows(cube, side, side.shape[-1:], "bounds")
+        rows.append(side)
+    return tuple(rows)
 
 
 def _fit_rows(cube, array, tail, name):

@@ -9,10 +9,12 @@ import dask.array as da
 import numpy as np
 from dask.highlevelgraph import HighLevelGraph
 
+from .. import _bounds
 from ._chunks import auto_fits_per_chunk, fit_axis_chunks, scheduler_threads
 
 __all__ = ["is_dask", "check_known_shape", "fit_chunks", "active_client",
-           "along_fits", "apply_per_chunk"]
+           "along_fits", "apply_per_chunk", "bounds_inputs",
+           "check_start_feasible"]
 
 
 def is_dask(obj):
@@ -24,6 +26,54 @@ def check_known_shape(array, name, who):
         raise ValueError(f"{who}: {name} has unknown chunk sizes "
                          f"{array.shape}; call compute_chunk_sizes() on it "
                          f"first")
+
+
+def bounds_inputs(bounds, count, n, who, unit="fit"):
+    """``bounds=`` of a Dask batch as ``(shared, per_fit)``: `shared` is
+    None or the checked (lb, ub) of shape (n,) that every chunk gets;
+    `per_fit` is [] or [lb, ub] with K rows, chunked with the fits.  numpy
+    bounds are checked now, as the local batch checks them; dask arrays
+    (per-fit bounds computed elsewhere) by each chunk's local batch."""
+    if bounds is None:
+        return None, []
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        sides = (bounds.lb, bounds.ub)
+    else:
+        sides = bounds
+    if isinstance(sides, tuple) and len(sides) == 2 and any(
+            is_dask(side) for side in sides):
+        out = []
+        for name, side in zip(("lower", "upper"), sides):
+            if not is_dask(side):
+                side = np.array(np.broadcast_to(
+                    np.asarray(side, dtype=np.float64), (count, n)))
+            check_known_shape(side, f"the {name} bounds", who)
+            if side.shape != (count, n):
+                raise ValueError(f"{who}: the {name} bounds have shape "
+                                 f"{side.shape}; a dask array of bounds "
+                                 f"must have one row per {unit} "
+                                 f"({count}, {n})")
+            out.append(side.astype(np.float64))
+        return None, out
+    limits = _bounds.per_fit(bounds, count, n, who, unit)
+    if limits is None:
+        return None, []
+    if limits[0].ndim == 1:
+        return limits, []
+    return None, list(limits)
+
+
+def check_start_feasible(start, shared, per_fit, count, who, name, unit):
+    """A numpy start outside numpy bounds: the local batch's error, raised
+    before any task runs (dask inputs are checked by each chunk)."""
+    limits = shared if shared is not None else per_fit
+    if (start is None or not limits or is_dask(start)
+            or any(is_dask(side) for side in limits)):
+        return
+    start = np.asarray(start, dtype=np.float64)
+    if start.ndim < 2:
+        start = np.broadcast_to(start, (count, start.size))
+    _bounds.check_feasible(start, *limits, who, name, unit)
 
 
 def fit_chunks(per_fit, count, kind, fits_per_chunk, result_bytes, who):

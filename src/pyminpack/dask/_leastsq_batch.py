@@ -10,7 +10,8 @@ from .._batch_result import BatchResult
 from .._leastsq import (_count, _flag, _real,  # type: ignore[attr-defined]
                         _tolerances)
 from ._graph import (active_client, along_fits, apply_per_chunk,
-                     check_known_shape, fit_chunks, is_dask)
+                     bounds_inputs, check_known_shape, check_start_feasible,
+                     fit_chunks, is_dask)
 from ._result import DaskBatchResult
 from ._tasks import (RESULT_FIELDS, Shared, fit_chunk, output_names,
                      output_shapes)
@@ -33,7 +34,7 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
                   xtol=1.49012e-08, gtol=0.0, maxfev=0, epsfcn=None,
                   factor=100, diag=None, threads=1, full_output=False,
                   check_finite=True, progress=False, m=None,
-                  fits_per_chunk="auto"):
+                  fits_per_chunk="auto", bounds=None):
     """
     :func:`pyminpack.leastsq_batch` on Dask: one task per chunk of fits.
 
@@ -67,6 +68,11 @@ maxfev, epsfcn, factor, diag, full_output, check_finite, m
     progress : False
         A task's progress is not reported; use Dask's own
         (``distributed.progress`` or ``dask.diagnostics.ProgressBar``).
+    bounds : 2-tuple or object with ``lb`` and ``ub``, optional
+        As in :func:`pyminpack.leastsq_batch`: (n,) bounds are sent once
+        to each worker, (K, n) ones (numpy or dask arrays) are chunked with
+        the fits.  numpy bounds are checked before any task runs, dask
+        arrays by each chunk.
     fits_per_chunk : int or "auto", optional
         Fits per task for numpy inputs (a dask input keeps its chunks
         unless an int is given).  "auto": 4 chunks per thread of the active
@@ -126,8 +132,13 @@ maxfev, epsfcn, factor, diag, full_output, check_finite, m
                                 Dfun is None)
     per_fit_x0 = x0.ndim == 2
     per_fit_diag = diag is not None and diag.ndim == 2
+    shared_bounds, bounds_blocks = bounds_inputs(bounds, count, n, _WHO)
+    check_start_feasible(x0, shared_bounds, bounds_blocks, count,
+                         "leastsq_batch", "x0", "fit")
+    if shared_bounds is not None:
+        options["bounds"] = shared_bounds
     per_fit = ([x0] if per_fit_x0 else []) + list(data) + (
-        [diag] if per_fit_diag else [])
+        [diag] if per_fit_diag else []) + bounds_blocks
     lazy = any(is_dask(array) for array in per_fit)
     if (not per_fit_x0 and is_dask(x0)) or (
             diag is not None and not per_fit_diag and is_dask(diag)):
@@ -141,7 +152,8 @@ maxfev, epsfcn, factor, diag, full_output, check_finite, m
                         _WHO)
     client = None if lazy else active_client()
     blocks = [along_fits(array, chunks, name, client) for array, name in
-              zip(per_fit, _names(per_fit_x0, len(data), per_fit_diag))]
+              zip(per_fit, _names(per_fit_x0, len(data), per_fit_diag)
+                  + ["lb", "ub"][:len(bounds_blocks)])]
 
     shared = Shared(
         func=func, Dfun=Dfun, args=args,
@@ -149,7 +161,8 @@ maxfev, epsfcn, factor, diag, full_output, check_finite, m
         diag=None if per_fit_diag else diag,
         per_fit_x0=per_fit_x0, per_fit_diag=per_fit_diag,
         contiguous_data=kind == "compiled",
-        options=options, outputs=names, n=n, m=options["m"], total=count)
+        options=options, outputs=names, n=n, m=options["m"], total=count,
+        per_fit_bounds=bool(bounds_blocks))
     outputs = apply_per_chunk(fit_chunk, shared, blocks, chunks, count,
                               shapes)
     arrays = dict(zip(names, outputs))

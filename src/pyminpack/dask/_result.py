@@ -17,14 +17,16 @@ class DaskBatchResult:
 
     The fields are those of :class:`pyminpack.BatchResult`: ``x`` (K, n),
     ``ier``, ``nfev``, ``njev`` (None without Dfun), ``fnorm``, ``cov_x``
-    (K, n, n), ``success``, ``status``, and with ``full_output`` ``fvec``,
-    ``fjac``, ``ipvt``, ``qtf`` (else None).  One chunk's task computes
-    all its fields, so computing several together (``compute()``, or
-    ``dask.compute(r.x, r.ier)``) runs each fit once.
+    (K, n, n), ``success``, ``status``, ``at_bound`` (K, n), and with
+    ``full_output`` ``fvec``, ``fjac``, ``ipvt``, ``qtf`` (else None).
+    One chunk's task computes all its fields, so computing several
+    together (``compute()``, or ``dask.compute(r.x, r.ier)``) runs each
+    fit once.
     """
 
     __slots__ = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "status",
-                 "fvec", "fjac", "ipvt", "qtf", "success", "_options")
+                 "fvec", "fjac", "ipvt", "qtf", "at_bound", "success",
+                 "_options")
 
     def __init__(self, arrays, options):
         self.x = arrays["x"]
@@ -38,6 +40,7 @@ class DaskBatchResult:
         self.fjac = arrays.get("fjac")
         self.ipvt = arrays.get("ipvt")
         self.qtf = arrays.get("qtf")
+        self.at_bound = arrays["at_bound"]
         self.success = (self.ier >= 1) & (self.ier <= 4)
         self._options = options  # ftol, xtol, gtol, maxfev for messages
 

@@ -37,11 +37,12 @@ OUTPUTS = {
     # curve_fit_batch's own
     "popt": (np.float64, ("n",)),
     "pcov": (np.float64, ("n", "n")),
+    "at_bound": (np.bool_, ("n",)),
 }
 _FULL_OUTPUT = ("fvec", "fjac", "ipvt", "qtf")
 #: The fields of a BatchResult.
 RESULT_FIELDS = ("x", "ier", "nfev", "njev", "fnorm", "cov_x", "status",
-                 ) + _FULL_OUTPUT
+                 ) + _FULL_OUTPUT + ("at_bound",)
 
 
 def output_names(has_jacobian, full_output):
@@ -74,6 +75,17 @@ class Shared(NamedTuple):
     n: int
     m: object             # int, or None (then full_output is False)
     total: int            # K, for the notes of an exception
+    per_fit_bounds: bool = False  # lb, ub (K, n) come last among blocks
+
+
+def _pop_bounds(blocks, options, per_fit):
+    """The chunk's rows of per-fit lb and ub (the last two blocks) as the
+    local batch's bounds=, or `options` unchanged."""
+    if not per_fit:
+        return options
+    upper = blocks.pop()
+    lower = blocks.pop()
+    return dict(options, bounds=(lower, upper))
 
 
 def fit_chunk(fit_index, *blocks, shared):
@@ -82,6 +94,7 @@ def fit_chunk(fit_index, *blocks, shared):
     `shared` says which); returns the output arrays in ``shared.outputs``
     order."""
     blocks = [_aligned(block, shared.contiguous_data) for block in blocks]
+    options = _pop_bounds(blocks, shared.options, shared.per_fit_bounds)
     x0 = blocks.pop(0) if shared.per_fit_x0 else shared.x0
     diag = blocks.pop() if shared.per_fit_diag else shared.diag
     data = tuple(blocks)
@@ -90,7 +103,7 @@ def fit_chunk(fit_index, *blocks, shared):
     try:
         result = _local_leastsq_batch(
             shared.func, x0, shared.args, shared.Dfun, data=data, diag=diag,
-            **shared.options)
+            **options)
     except Exception as exc:
         _renumber_notes(exc, start, count, shared.total)
         raise
@@ -185,6 +198,7 @@ class CurveShared(NamedTuple):
     n: int
     m: int                # fvec's length (full_output only)
     total: int            # K, for the notes of an exception
+    per_fit_bounds: bool = False  # lb, ub (K, n) come last among blocks
 
 
 def curve_fit_chunk(fit_index, ydata, *blocks, shared):
@@ -192,9 +206,10 @@ def curve_fit_chunk(fit_index, ydata, *blocks, shared):
     fields in ``shared.outputs`` order."""
     ydata = _aligned(ydata, False)
     blocks = [_aligned(block, False) for block in blocks]
+    options = _pop_bounds(blocks, dict(shared.options),
+                          shared.per_fit_bounds)
     p0 = blocks.pop(0) if shared.per_fit_p0 else shared.p0
     sigma = blocks.pop(0) if shared.per_fit_sigma else shared.sigma
-    options = dict(shared.options)
     if shared.per_fit_diag:
         options["diag"] = blocks.pop(0)
     count = fit_index.shape[0]
