@@ -10,6 +10,8 @@ the spectra lie along the first axis), with the noise map as ``sigma`` and
 per-pixel starts taken from each spectrum's peak; every pixel gets a
 Gaussian fit, ``curve_fit``'s on that spectrum to the bit, and the results
 come back as maps. The fitted line centre is the disc's velocity field.
+
+Needs matplotlib (``pip install matplotlib``) for the maps.
 """
 
 import matplotlib.pyplot as plt

@@ -8,6 +8,8 @@ standard error. The model is the one you would write for
 :func:`pyminpack.curve_fit`: each parameter arrives as a column of the
 curves being fitted, so numpy evaluates them all in one call, and curve k
 gets exactly the bits ``curve_fit`` gives on curve k alone.
+
+Needs matplotlib (``pip install matplotlib``) for the figure.
 """
 
 import matplotlib.pyplot as plt

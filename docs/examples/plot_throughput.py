@@ -12,7 +12,7 @@ other work), best of three rounds taken in turns; the ratios, not the
 absolute rates, are what carries over to another machine.
 :doc:`/guide/performance` has the full benchmarks.
 
-Needs scipy (``pip install scipy``) for the comparison.
+Needs scipy and matplotlib (``pip install scipy matplotlib``).
 """
 
 import os
