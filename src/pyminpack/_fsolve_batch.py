@@ -163,11 +163,11 @@ def _compiled_options(fprime, col_deriv, xtol, maxfev, band, epsfcn,
                          f"fprime, which fills MINPACK's column-major fjac "
                          f"itself")
     xtol, factor, maxfev_used, maxfev_shown = fsolve_options(
-        xtol, factor, maxfev, n, fprime is None)
-    ml, mu = band_of(band, n) if fprime is None else (n - 1, n - 1)
+        xtol, factor, maxfev, n, fprime is None, who)
+    ml, mu = band_of(band, n, who) if fprime is None else (n - 1, n - 1)
     # The values are doubles: epsfcn=None means float64's epsilon.
     epsfcn = (_FLOAT64_EPSILON if fprime is not None or epsfcn is None
-              else _real(epsfcn, "epsfcn", finite=True, who="fsolve"))
+              else _real(epsfcn, "epsfcn", finite=True, who=who))
     return xtol, factor, maxfev_used, maxfev_shown, ml, mu, epsfcn
 
 
@@ -300,6 +300,14 @@ def _batch_python(func, fprime, x0, args, data, count, n, col_deriv, xtol,
                   check_finite, report):
     """One fsolve after another: the same results, and no slower."""
     _check_callables(func, fprime, WHO, "fprime")
+    # The options checked once, for the batch and in its name (not in
+    # fsolve's, as a note on system 0), even when there is no system.
+    col_deriv = _flag(col_deriv, "col_deriv", WHO)
+    fsolve_options(xtol, factor, maxfev, n, fprime is None, WHO)
+    if fprime is None:
+        band_of(band, n, WHO)
+        if epsfcn is not None:
+            _real(epsfcn, "epsfcn", finite=True, who=WHO)
     args = args if type(args) is tuple else (args,)
     x = np.empty((count, n))
     ier = np.zeros(count, np.int32)
@@ -358,10 +366,10 @@ def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
     if check_finite:
         _check_starts_finite(x0, WHO)
     xtol, factor, maxfev_used, maxfev_shown = fsolve_options(
-        xtol, factor, maxfev, n, fprime is None)
-    ml, mu = band_of(band, n) if fprime is None else (n - 1, n - 1)
+        xtol, factor, maxfev, n, fprime is None, WHO)
+    ml, mu = band_of(band, n, WHO) if fprime is None else (n - 1, n - 1)
     if fprime is None and epsfcn is not None:
-        epsfcn = _real(epsfcn, "epsfcn", finite=True, who="fsolve")
+        epsfcn = _real(epsfcn, "epsfcn", finite=True, who=WHO)
     data = tuple(np.asarray(d) for d in data)
     options = dict(xtol=xtol, maxfev=maxfev_shown)
     results, outputs = _result_arrays(count, n, full_output)
