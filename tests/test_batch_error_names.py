@@ -31,3 +31,11 @@ def test_fsolve_batch_option_errors_raise_before_any_system_runs():
     # Checked once for the batch, not per system: no system, still checked.
     with pytest.raises(TypeError, match=r"^fsolve_batch: xtol"):
         fsolve_batch(shifted, np.empty((0, 2)), xtol="ab")
+
+
+@pytest.mark.parametrize("jacobian", [False, True])
+def test_vectorized_conversion_errors_name_fsolve_batch(jacobian):
+    kwargs = dict(fprime=complex_values) if jacobian else {}
+    func = shifted if jacobian else complex_values
+    with pytest.raises(TypeError, match=r"^fsolve_batch: (func|fprime) "):
+        fsolve_batch(func, X0, vectorized=True, **kwargs)
