@@ -39,3 +39,13 @@ def test_vectorized_conversion_errors_name_fsolve_batch(jacobian):
     func = shifted if jacobian else complex_values
     with pytest.raises(TypeError, match=r"^fsolve_batch: (func|fprime) "):
         fsolve_batch(func, X0, vectorized=True, **kwargs)
+
+
+def test_vectorized_fsolve_batch_with_no_unknowns_is_improper_input():
+    # As the plain kind (and fsolve): MINPACK's improper input, ier 0.
+    plain = fsolve_batch(shifted, np.empty((3, 0)))
+    vectorized = fsolve_batch(shifted, np.empty((3, 0)), vectorized=True)
+    assert vectorized.x.shape == (3, 0)
+    np.testing.assert_array_equal(vectorized.ier, plain.ier)
+    np.testing.assert_array_equal(vectorized.ier, 0)
+    assert vectorized.message(0) == plain.message(0)

@@ -373,7 +373,9 @@ def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
     data = tuple(np.asarray(d) for d in data)
     options = dict(xtol=xtol, maxfev=maxfev_shown)
     results, outputs = _result_arrays(count, n, full_output)
-    if count > 0:
+    # No unknowns: every system is MINPACK's improper input (ier 0, no
+    # call), as the plain kind and fsolve give it; the engine needs n >= 1.
+    if count > 0 and n > 0:
         # The scheduler's first round, called here (as leastsq_batch's):
         # its values give the output's dtype, as fsolve's evaluation at x0
         # does, and answer the systems' first requests in the engine.
