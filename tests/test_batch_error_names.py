@@ -49,3 +49,55 @@ def test_vectorized_fsolve_batch_with_no_unknowns_is_improper_input():
     np.testing.assert_array_equal(vectorized.ier, plain.ier)
     np.testing.assert_array_equal(vectorized.ier, 0)
     assert vectorized.message(0) == plain.message(0)
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+@pytest.mark.parametrize("option", [
+    dict(ftol="ab"), dict(gtol=float("nan")), dict(factor="ab"),
+    dict(epsfcn="ab"), dict(maxfev=10**30), dict(full_output=np.ones(2)),
+    dict(col_deriv=np.ones(2)), dict(vectorized=np.ones(2))])
+def test_leastsq_batch_option_errors_name_leastsq_batch(vectorized, option):
+    kwargs = {"vectorized": vectorized, **option}
+    with pytest.raises((TypeError, ValueError), match=r"^leastsq_batch: "):
+        leastsq_batch(shifted, X0, **kwargs)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 2**40, "2"])
+def test_leastsq_batch_threads_errors_name_leastsq_batch(threads):
+    from pyminpack import compiled as _  # noqa: F401 (compiled kind)
+    numba = pytest.importorskip("numba")
+    from numba import carray, cfunc, types
+
+    double_p = types.CPointer(types.double)
+
+    @cfunc(types.intc(types.intc, types.intc, double_p, double_p, double_p))
+    def residual(m, n, xp, fp, up):
+        x = carray(xp, (n,))
+        f = carray(fp, (m,))
+        f[0] = x[0] - 1.0
+        return 0
+
+    with pytest.raises((TypeError, ValueError), match=r"^leastsq_batch: "):
+        leastsq_batch(residual, np.ones((2, 1)), m=1, threads=threads)
+
+
+def test_compiled_fsolve_batch_threads_errors_name_fsolve_batch():
+    numba = pytest.importorskip("numba")
+    from numba import carray, cfunc, types
+
+    double_p = types.CPointer(types.double)
+
+    @cfunc(types.intc(types.intc, types.intc, double_p, double_p, double_p))
+    def equations(m, n, xp, fp, up):
+        x = carray(xp, (n,))
+        f = carray(fp, (n,))
+        for i in range(n):
+            f[i] = x[i] - 1.0
+        return 0
+
+    with pytest.raises(ValueError, match=r"^fsolve_batch: threads"):
+        fsolve_batch(equations, X0, threads=0)
+    # No unknowns: MINPACK's improper input for every system, as the
+    # other kinds (the engine needs n >= 1).
+    result = fsolve_batch(equations, np.empty((3, 0)))
+    np.testing.assert_array_equal(result.ier, 0)

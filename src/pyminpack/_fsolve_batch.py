@@ -223,13 +223,18 @@ def _batch_compiled(func, fprime, x0, args, data, count, n, col_deriv, xtol,
                                  epsfcn, factor, n, who)
     if threads is None:
         threads = _compiled.usable_threads()
-    threads = _count(threads, "threads")
-    results = run_compiled(
-        resolved[0], resolved[-1] if fprime is not None else None, x0,
-        diag=diag, user_data=user_data, stride=stride, xtol=xtol,
-        maxfev=maxfev_used, ml=ml, mu=mu, epsfcn=epsfcn, factor=factor,
-        check_finite=check_finite, threads=threads, progress=report,
-        full_output=full_output)
+    threads = _count(threads, "threads", who)
+    if n == 0:
+        # MINPACK's improper input (ier 0) for every system, as the other
+        # kinds give it; the engine needs n >= 1.
+        results = _result_arrays(count, n, full_output)[0]
+    else:
+        results = run_compiled(
+            resolved[0], resolved[-1] if fprime is not None else None, x0,
+            diag=diag, user_data=user_data, stride=stride, xtol=xtol,
+            maxfev=maxfev_used, ml=ml, mu=mu, epsfcn=epsfcn, factor=factor,
+            check_finite=check_finite, threads=threads, progress=report,
+            full_output=full_output)
     del keep  # the data was alive until here
     _raise_for_nonfinite(results.pop("nonfinite"))
     if report is not None:
