@@ -101,3 +101,19 @@ def test_compiled_fsolve_batch_threads_errors_name_fsolve_batch():
     # other kinds (the engine needs n >= 1).
     result = fsolve_batch(equations, np.empty((3, 0)))
     np.testing.assert_array_equal(result.ier, 0)
+
+
+@pytest.mark.parametrize("func, x0", [
+    (shifted, ["a", "b"]), (shifted, [1.0, 10**400]),
+    (complex_values, [1.0, 2.0]), (lambda x: None, [1.0, 2.0]),
+    (lambda x: [10**400, 1], [1.0, 2.0])])
+def test_check_jacobian_input_and_output_errors_name_check_jacobian(func,
+                                                                   x0):
+    with pytest.raises(TypeError, match=r"^check_jacobian: "):
+        check_jacobian(func, lambda x: np.eye(2), x0)
+
+
+def test_check_jacobian_col_deriv_error_names_check_jacobian():
+    with pytest.raises(ValueError, match=r"^check_jacobian: col_deriv"):
+        check_jacobian(shifted, lambda x: np.eye(2), [1.0, 2.0],
+                       col_deriv=np.ones(2))
