@@ -117,3 +117,31 @@ def test_check_jacobian_col_deriv_error_names_check_jacobian():
     with pytest.raises(ValueError, match=r"^check_jacobian: col_deriv"):
         check_jacobian(shifted, lambda x: np.eye(2), [1.0, 2.0],
                        col_deriv=np.ones(2))
+
+
+class Refused(Exception):
+    pass
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_curve_fit_batch_callback_errors_name_curves_not_engine_fits(
+        vectorized):
+    # A (2, 3) cube of curves; curve (1, 2) omits a point, so it runs in a
+    # group of its own where it is the engine's fit 0, and f refuses it.
+    from pyminpack import curve_fit_batch
+    x = np.linspace(0.0, 1.0, 6)
+    y = np.ones((2, 3, 6)) + np.arange(6.0).reshape(2, 3, 1)
+    y[1, 2, 0] = np.nan
+
+    def line(t, a, b):
+        if np.any(np.asarray(a) > 5.5):
+            raise Refused("no")
+        return a + b * t
+
+    p0 = np.stack([y[..., -1], np.zeros((2, 3))], axis=-1)
+    with pytest.raises(Refused) as info:
+        curve_fit_batch(line, x, y, p0=p0, nan_policy="omit",
+                        vectorized=vectorized)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "leastsq_batch" not in notes
+    assert "curve (1, 2)" in notes
