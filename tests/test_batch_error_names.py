@@ -145,3 +145,16 @@ def test_curve_fit_batch_callback_errors_name_curves_not_engine_fits(
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "leastsq_batch" not in notes
     assert "curve (1, 2)" in notes
+
+
+def test_dask_curve_fit_batch_refuses_xdata_one_per_curve():
+    # The local function reads it as one x per curve; the Dask one shares
+    # xdata, and each chunk's f failed to broadcast, in numpy's words.
+    pmd = pytest.importorskip("pyminpack.dask")
+    x = np.linspace(0.0, 1.0, 5)
+    y = np.ones((4, 5))
+    with pytest.raises(TypeError, match=r"^pyminpack.dask.curve_fit_batch: "
+                                        r"xdata of shape \(4, 5\) is one "
+                                        r"per curve"):
+        pmd.curve_fit_batch(lambda t, a: a * t, np.stack([x] * 4), y,
+                            p0=[1.0])
