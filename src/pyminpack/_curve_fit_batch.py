@@ -802,7 +802,7 @@ def _leastsq_batch_in_our_name(residual, jacobian, starts, data, run,
             fits = ([match["fit"]] if match["fit"] is not None
                     else match["fits"].split(","))
             names = ", ".join(cube.name(run[int(k)]) for k in fits)
-            notes[i] = (f"in {_WHO}, evaluating {names}"
+            notes[i] = (f"in {cube.who}, evaluating {names}"
                         f"{match['more'] or ''}")
         raise
 
@@ -815,7 +815,7 @@ def _drop_nonfinite_at_start(residual, starts, data, run, notes, cube):
                 values = np.asarray(residual(starts[k],
                                              *(d[k] for d in data)))
         except BaseException as exc:
-            exc.add_note(f"in {_WHO}, evaluating {cube.name(k)} at p0")
+            exc.add_note(f"in {cube.who}, evaluating {cube.name(k)} at p0")
             raise
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
