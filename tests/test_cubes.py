@@ -252,7 +252,10 @@ def test_check_finite_errors_name_the_pixel(cube):
 def test_errors_name_curve_fit_batch(cube):
     data, rms, starts = cube
     with pytest.raises(TypeError, match=r"curve_fit_batch\(\) got an "
-                       r"unexpected keyword argument 'threads'"):
+                       r"unexpected keyword argument 'max_nfev'"):
+        curve_fit_batch(decay, T, data, starts, axis=0, max_nfev=2)
+    with pytest.raises(ValueError, match=r"^curve_fit_batch: threads "
+                       r"applies to engine='numba'"):
         curve_fit_batch(decay, T, data, starts, axis=0, threads=2)
     with pytest.raises(ValueError, match=r"^curve_fit_batch: diag must "):
         curve_fit_batch(decay, T, data, starts, axis=0, diag=[1.0, 2.0])

@@ -584,6 +584,9 @@ def test_curve_fit_batch_exception_names_the_chunk(client):
         pmd.curve_fit_batch(failing, T, CURVES[:40], p0, fits_per_chunk=10)
     assert "in the chunk of fits 20 to 29 of 40 (pyminpack.dask)" in \
         caught.value.__notes__
+    # The local function's note, its curves numbered in the whole batch.
+    assert "in pyminpack.dask.curve_fit_batch, evaluating " + ", ".join(
+        f"curve {k}" for k in range(20, 30)) in caught.value.__notes__
 
 
 # --- bounds (issue 20): per-fit bounds chunked with the fits -----------------

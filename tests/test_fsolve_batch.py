@@ -181,7 +181,7 @@ def test_nonfinite_values_at_x0_name_the_system():
      r"^fsolve_batch: func and fprime must both be"),
     ({"x0": starts(3)}, ValueError, r"^fsolve_batch: data\[0\] has shape"),
     ({"diag": [1.0]}, ValueError, r"^fsolve_batch: diag must have shape"),
-    ({"band": (1,)}, ValueError, r"^fsolve: band must be a sequence"),
+    ({"band": (1,)}, ValueError, r"^fsolve_batch: band must be a sequence"),
     ({"args": (1,)}, TypeError, r"^fsolve_batch: a compiled func gets one"),
 ])
 def test_bad_batches_are_clear_errors(kwargs, error, pattern):

@@ -201,9 +201,10 @@ as_float64_array(PyObject *output, PyObject *callable, const char *who,
 }
 
 PyArrayObject *
-pm_as_float64(PyObject *output, PyObject *callable, const char *role)
+pm_as_float64(PyObject *output, PyObject *callable, const char *who,
+              const char *role)
 {
-    PyArrayObject *array = as_float64_array(output, callable, "leastsq", role,
+    PyArrayObject *array = as_float64_array(output, callable, who, role,
                                             0, NULL);
     if (array != NULL && check_before_copy(array) < 0) {
         Py_CLEAR(array);

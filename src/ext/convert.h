@@ -57,11 +57,12 @@ int pm_copy_jacobian(PyObject *output, PyObject *jac, npy_intp m, npy_intp n,
 
 /*
  * Output converted to a base-class ndarray of aligned, native float64s,
- * any shape and strides (only safe casts; errors name `role`, "func" or
- * "Dfun").  For the vectorized batch, which checks the shape itself.
+ * any shape and strides (only safe casts; errors name `who`, the public
+ * function called, and `role`, "func", "Dfun" or "fprime").  For the
+ * vectorized batch, which checks the shape itself.
  */
 PyArrayObject *pm_as_float64(PyObject *output, PyObject *callable,
-                             const char *role);
+                             const char *who, const char *role);
 
 /*
  * fjac[i + j*m] = J[i, j], where J[i, j] lives at src + i*row_stride +

@@ -502,7 +502,8 @@ evaluate(vbatch *b, enum slot_state wanted)
     if (output == NULL) {
         goto free_waiting;
     }
-    values = pm_as_float64(output, callable, jacobian ? "Dfun" : "func");
+    values = pm_as_float64(output, callable, b->who,
+                           !jacobian ? "func" : b->hybr ? "fprime" : "Dfun");
     if (values == NULL) {
         goto free_waiting;
     }

@@ -153,7 +153,7 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
             bounds=_bounds.as_rows(bounds, shape, "leastsq_batch"))
         result._reshape(shape)
         return result
-    vectorized = _flag(vectorized, "vectorized")
+    vectorized = _flag(vectorized, "vectorized", "leastsq_batch")
     compiled = _compiled.is_compiled(func)
     if compiled != (Dfun is not None and _compiled.is_compiled(Dfun)) and \
             Dfun is not None:
@@ -162,8 +162,8 @@ def leastsq_batch(func, x0, args=(), Dfun=None, *, data=None,
     data = _data_tuple(data)
     x0, count = _starts(x0, data)
     n = x0.shape[1]
-    full_output = _flag(full_output, "full_output")
-    check_finite = _flag(check_finite, "check_finite")
+    full_output = _flag(full_output, "full_output", "leastsq_batch")
+    check_finite = _flag(check_finite, "check_finite", "leastsq_batch")
     diag = _diags(diag, count, n)
     limits = _bounds.per_fit(bounds, count, n, "leastsq_batch")
     if limits is not None:
@@ -278,25 +278,26 @@ def _batch_compiled(func, Dfun, x0, args, data, count, n, m, col_deriv,
     resolved = [_compiled.resolve(func, "func")]
     if Dfun is not None:
         resolved.append(_compiled.resolve(Dfun, "Dfun"))
-        if _flag(col_deriv, "col_deriv"):
+        if _flag(col_deriv, "col_deriv", "leastsq_batch"):
             raise ValueError("leastsq_batch: col_deriv does not apply to a "
                              "compiled Dfun, which fills MINPACK's "
                              "column-major fjac itself")
     if m is None:
         raise TypeError("leastsq_batch: a compiled func returns no array to "
                         "count the residuals of: pass m=, their number")
-    m = _count(m, "m")
+    m = _count(m, "m", "leastsq_batch")
     _check_n_le_m(_free_count(n, limits), m)
     user_data, stride, keep = _compiled_user_data(args, data, resolved)
     if check_finite:
         _check_starts_finite(x0)
     ftol, xtol, gtol, factor, maxfev = _tolerances(
-        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None, "leastsq_batch")
     epsfcn = (_FLOAT64_EPSILON if Dfun is not None or epsfcn is None
-              else _real(epsfcn, "epsfcn", finite=True))
+              else _real(epsfcn, "epsfcn", finite=True, who="leastsq_batch"))
     if threads is None:
         threads = _compiled.usable_threads()
-    threads = min(_count(threads, "threads"), _compiled.max_threads())
+    threads = min(_count(threads, "threads", "leastsq_batch"),
+                  _compiled.max_threads())
     results = _compiled.run(
         resolved[0], resolved[1] if Dfun is not None else None, x0, m=m,
         diag=diag, user_data=user_data, user_data_stride=stride, ftol=ftol,
@@ -365,17 +366,17 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
                       full_output, check_finite, report, *, limits=None):
     """Every fit its own MINPACK, one call of func for all fits waiting."""
     _check_callables(func, Dfun, "leastsq_batch")
-    col_deriv = _flag(col_deriv, "col_deriv")
+    col_deriv = _flag(col_deriv, "col_deriv", "leastsq_batch")
     if check_finite:
         _check_starts_finite(x0)
     ftol, xtol, gtol, factor, maxfev = _tolerances(
-        ftol, xtol, gtol, factor, maxfev, n, Dfun is None)
+        ftol, xtol, gtol, factor, maxfev, n, Dfun is None, "leastsq_batch")
     if Dfun is None and epsfcn is not None:
-        epsfcn = _real(epsfcn, "epsfcn", finite=True)
+        epsfcn = _real(epsfcn, "epsfcn", finite=True, who="leastsq_batch")
     data = tuple(np.asarray(d) for d in data)
     options = dict(ftol=ftol, xtol=xtol, gtol=gtol, maxfev=maxfev)
     if count == 0:
-        m = 1 if m is None else _count(m, "m")
+        m = 1 if m is None else _count(m, "m", "leastsq_batch")
         empty, _ = result_arrays(0, m, n, full_output)
         return _result(x0, empty, Dfun, options, report, 0, limits=limits)
     # The scheduler's first round, called here: it gives m and the output
@@ -396,10 +397,11 @@ def _batch_vectorized(func, Dfun, x0, args, data, count, n, m, col_deriv,
                 f"fit{'s' if asked.size != 1 else ''} it returned shape "
                 f"{values.shape}")
     else:
-        values = np.empty((0, _count(m, "m")))
+        values = np.empty((0, _count(m, "m", "leastsq_batch")))
     if asked is not fits:
         values = values[:0]
-    if m is not None and _count(m, "m") != values.shape[1]:
+    if m is not None and \
+            _count(m, "m", "leastsq_batch") != values.shape[1]:
         raise ValueError(f"leastsq_batch: m={m} but func returned "
                          f"{values.shape[1]} residuals per fit")
     m = values.shape[1]
@@ -510,9 +512,15 @@ def _batch_python(func, Dfun, x0, args, data, count, n, m, col_deriv, ftol,
     fnorm = np.zeros(count)
     cov_x = np.full((count, n, n), np.nan)
     kept = {"fvec": None, "fjac": None, "ipvt": None, "qtf": None}
-    options = dict(ftol=_real(ftol, "ftol"), xtol=_real(xtol, "xtol"),
-                   gtol=_real(gtol, "gtol"),
-                   maxfev=_maxfev(maxfev, n, Dfun is None))
+    # Checked once, in leastsq_batch's name (each fit's leastsq checks
+    # them again and cannot fail): what the result's options show.
+    shown = _tolerances(ftol, xtol, gtol, factor, maxfev, n, Dfun is None,
+                        "leastsq_batch")
+    options = dict(ftol=shown[0], xtol=shown[1], gtol=shown[2],
+                   maxfev=shown[4])
+    if Dfun is None and epsfcn is not None:
+        _real(epsfcn, "epsfcn", finite=True, who="leastsq_batch")
+    _flag(col_deriv, "col_deriv", "leastsq_batch")
     next_report = time.monotonic() + _PROGRESS_PERIOD
     for k in range(count):
         rows = tuple(array[k] for array in data)

@@ -9,6 +9,8 @@ from ._leastsq import _args_tuple, _as_float64_vector, _check_callables, _flag
 
 __all__ = ["check_jacobian", "JacobianCheck"]
 
+_WHO = "check_jacobian"
+
 #: CHKDER's own reading of err: above 0.5 "probably correct", below it
 #: "probably incorrect".
 _SUSPECT_BELOW = 0.5
@@ -103,9 +105,9 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     _check_callables(func, Dfun, who="check_jacobian")
     if Dfun is None:
         raise TypeError("check_jacobian: Dfun must be callable, not None")
-    col_deriv = _flag(col_deriv, "col_deriv")
+    col_deriv = _flag(col_deriv, "col_deriv", _WHO)
     args = _args_tuple(args)
-    x = _as_float64_vector(x0, "x0")
+    x = _as_float64_vector(x0, "x0", _WHO)
     n = x.size
     if n == 0:
         raise ValueError("check_jacobian: x0 is empty; CHKDER needs at "
@@ -114,7 +116,7 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     if index >= 0:
         raise ValueError(f"check_jacobian: x0 must be finite, but entry "
                          f"{index} is {x[index]}")
-    fvec, _ = _minpack.residual_vector(func(x.copy(), *args), func)
+    fvec = _residuals(func(x.copy(), *args), func)
     m = fvec.size
     if m == 0:
         raise ValueError("check_jacobian: func returned no residuals at x0; "
@@ -122,7 +124,7 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
     jacobian = _column_major_jacobian(Dfun(x.copy(), *args), m, n,
                                       col_deriv, Dfun)
     xp = _minpack.chkder_point(x)
-    fvecp, _ = _minpack.residual_vector(func(xp.copy(), *args), func)
+    fvecp = _residuals(func(xp.copy(), *args), func)
     if fvecp.size != m:
         raise ValueError(f"check_jacobian: func returned {m} residuals at "
                          f"x0 but {fvecp.size} at the nearby point")
@@ -134,6 +136,18 @@ def check_jacobian(func, Dfun, x0, args=(), col_deriv=False):
               & np.isfinite(jacobian).all(axis=0))
     err[~judged] = 0.0
     return JacobianCheck(err=err, suspect=np.flatnonzero(err < _SUSPECT_BELOW))
+
+
+def _residuals(output, func):
+    """func's output as leastsq converts it, its errors in our name."""
+    try:
+        return _minpack.residual_vector(output, func)[0]
+    except (TypeError, ValueError) as err:
+        text = str(err)
+        if type(err) in (TypeError, ValueError) and \
+                text.startswith("leastsq:"):
+            raise type(err)(_WHO + text[len("leastsq"):]) from err.__cause__
+        raise
 
 
 def _column_major_jacobian(output, m, n, col_deriv, Dfun):

@@ -19,6 +19,7 @@ is bit for bit that of the shorter curve.
 """
 
 import contextlib
+import re
 
 import numpy as np
 
@@ -722,7 +723,7 @@ def _run(groups, starts, notes, vectorized, explicit_no_check,
             # The plain engine raises at the first such fit and keeps
             # nothing: look at every start first (one call of f a curve).
             run = _drop_nonfinite_at_start(residual, starts, data, run,
-                                           notes)
+                                           notes, cube)
         shifted = _shifted(progress, done, total)
         options = dict(vectorized=vectorized,
                        check_finite=not explicit_no_check,
@@ -749,8 +750,8 @@ def _shifted(progress, done, total):
 def _run_group(residual, jacobian, starts, data, run, notes,
                report_nonfinite, progress, options, cube):
     try:
-        return leastsq_batch(residual, starts[run], Dfun=jacobian,
-                             data=tuple(d[run] for d in data), **options)
+        return _leastsq_batch_in_our_name(residual, jacobian, starts, data,
+                                          run, options, cube)
     except NonFiniteInputError as err:
         partial = getattr(err, "batch_result", None)
         if err.name != "func(x0)" or err.fit is None:
@@ -776,11 +777,46 @@ def _run_group(residual, jacobian, starts, data, run, notes,
         raise
 
 
-def _drop_nonfinite_at_start(residual, starts, data, run, notes):
+# The notes leastsq_batch adds to an exception from f: which of its fits
+# were being evaluated, by their rows in this run.
+_ENGINE_NOTE = re.compile(
+    r"in leastsq_batch\(vectorized=True\), evaluating \d+ fits?: "
+    r"\[(?P<fits>[\d, ]*)\](?P<more> and more)?"
+    r"|in fit (?P<fit>\d+) of \d+ \(leastsq_batch\)")
+
+
+def _leastsq_batch_in_our_name(residual, jacobian, starts, data, run,
+                               options, cube):
+    """leastsq_batch on the curves `run`; an exception from f names them
+    as the caller knows them (curve (3, 41)), not as the engine's fits."""
+    try:
+        return leastsq_batch(residual, starts[run], Dfun=jacobian,
+                             data=tuple(d[run] for d in data), **options)
+    except BaseException as exc:
+        notes = getattr(exc, "__notes__", None)
+        for i, note in enumerate(notes if isinstance(notes, list) else []):
+            match = (_ENGINE_NOTE.fullmatch(note) if isinstance(note, str)
+                     else None)
+            if match is None:
+                continue
+            fits = ([match["fit"]] if match["fit"] is not None
+                    else match["fits"].split(","))
+            names = ", ".join(cube.name(run[int(k)]) for k in fits)
+            notes[i] = (f"in {cube.who}, evaluating {names}"
+                        f"{match['more'] or ''}")
+        raise
+
+
+def _drop_nonfinite_at_start(residual, starts, data, run, notes, cube):
     keep = []
     for k in run:
-        with np.errstate(all="ignore"):
-            values = np.asarray(residual(starts[k], *(d[k] for d in data)))
+        try:
+            with np.errstate(all="ignore"):
+                values = np.asarray(residual(starts[k],
+                                             *(d[k] for d in data)))
+        except BaseException as exc:
+            exc.add_note(f"in {cube.who}, evaluating {cube.name(k)} at p0")
+            raise
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             notes[int(k)] = screening.nonfinite_residual(bad[0])

@@ -248,18 +248,18 @@ def _run_python(func, x0, args, fprime, col_deriv, xtol, maxfev, band,
     return x, fvec, fjac, r, qtf, nfev, njev, ier, (xtol, maxfev_shown)
 
 
-def options(xtol, factor, maxfev, n, finite_differences):
+def options(xtol, factor, maxfev, n, finite_differences, who="fsolve"):
     """xtol, factor and maxfev checked; maxfev as MINPACK gets it and as
     scipy's message shows it (the default for 0, a negative one as given,
     although MINPACK gets the default for it too)."""
-    xtol = _real(xtol, "xtol", who="fsolve")
-    factor = _real(factor, "factor", finite=True, who="fsolve")
-    maxfev_used = _maxfev(maxfev, n, finite_differences, "fsolve")
+    xtol = _real(xtol, "xtol", who=who)
+    factor = _real(factor, "factor", finite=True, who=who)
+    maxfev_used = _maxfev(maxfev, n, finite_differences, who)
     shown = maxfev_used if operator.index(maxfev) == 0 else maxfev
     return xtol, factor, maxfev_used, shown
 
 
-def band_of(band, n):
+def band_of(band, n, who="fsolve"):
     """(ml, mu) for hybrd: n - 1 each (a full Jacobian) for None, and for
     a negative entry, as scipy does."""
     if band is None:
@@ -267,21 +267,21 @@ def band_of(band, n):
     try:
         pair = tuple(band[:2])
     except TypeError as err:
-        raise TypeError(f"fsolve: band must be a sequence (ml, mu), not "
+        raise TypeError(f"{who}: band must be a sequence (ml, mu), not "
                         f"{type(band).__name__}") from err
     if len(pair) != 2:
-        raise ValueError(f"fsolve: band must be a sequence (ml, mu) of two "
+        raise ValueError(f"{who}: band must be a sequence (ml, mu) of two "
                          f"integers, not {band!r}")
     try:
         ml, mu = operator.index(pair[0]), operator.index(pair[1])
     except TypeError as err:
-        raise TypeError(f"fsolve: band's ml and mu must be integers, not "
+        raise TypeError(f"{who}: band's ml and mu must be integers, not "
                         f"{type(pair[0]).__name__} and "
                         f"{type(pair[1]).__name__}") from err
     bounds = []
     for value in (ml, mu):
         if value > _INT_MAX:
-            raise ValueError(f"fsolve: band entries must be at most "
+            raise ValueError(f"{who}: band entries must be at most "
                              f"{_INT_MAX}, not {value}")
         bounds.append(n - 1 if value < 0 else value)
     return tuple(bounds)

@@ -163,11 +163,11 @@ def _compiled_options(fprime, col_deriv, xtol, maxfev, band, epsfcn,
                          f"fprime, which fills MINPACK's column-major fjac "
                          f"itself")
     xtol, factor, maxfev_used, maxfev_shown = fsolve_options(
-        xtol, factor, maxfev, n, fprime is None)
-    ml, mu = band_of(band, n) if fprime is None else (n - 1, n - 1)
+        xtol, factor, maxfev, n, fprime is None, who)
+    ml, mu = band_of(band, n, who) if fprime is None else (n - 1, n - 1)
     # The values are doubles: epsfcn=None means float64's epsilon.
     epsfcn = (_FLOAT64_EPSILON if fprime is not None or epsfcn is None
-              else _real(epsfcn, "epsfcn", finite=True, who="fsolve"))
+              else _real(epsfcn, "epsfcn", finite=True, who=who))
     return xtol, factor, maxfev_used, maxfev_shown, ml, mu, epsfcn
 
 
@@ -223,13 +223,18 @@ def _batch_compiled(func, fprime, x0, args, data, count, n, col_deriv, xtol,
                                  epsfcn, factor, n, who)
     if threads is None:
         threads = _compiled.usable_threads()
-    threads = _count(threads, "threads")
-    results = run_compiled(
-        resolved[0], resolved[-1] if fprime is not None else None, x0,
-        diag=diag, user_data=user_data, stride=stride, xtol=xtol,
-        maxfev=maxfev_used, ml=ml, mu=mu, epsfcn=epsfcn, factor=factor,
-        check_finite=check_finite, threads=threads, progress=report,
-        full_output=full_output)
+    threads = _count(threads, "threads", who)
+    if n == 0:
+        # MINPACK's improper input (ier 0) for every system, as the other
+        # kinds give it; the engine needs n >= 1.
+        results = _result_arrays(count, n, full_output)[0]
+    else:
+        results = run_compiled(
+            resolved[0], resolved[-1] if fprime is not None else None, x0,
+            diag=diag, user_data=user_data, stride=stride, xtol=xtol,
+            maxfev=maxfev_used, ml=ml, mu=mu, epsfcn=epsfcn, factor=factor,
+            check_finite=check_finite, threads=threads, progress=report,
+            full_output=full_output)
     del keep  # the data was alive until here
     _raise_for_nonfinite(results.pop("nonfinite"))
     if report is not None:
@@ -300,6 +305,14 @@ def _batch_python(func, fprime, x0, args, data, count, n, col_deriv, xtol,
                   check_finite, report):
     """One fsolve after another: the same results, and no slower."""
     _check_callables(func, fprime, WHO, "fprime")
+    # The options checked once, for the batch and in its name (not in
+    # fsolve's, as a note on system 0), even when there is no system.
+    col_deriv = _flag(col_deriv, "col_deriv", WHO)
+    fsolve_options(xtol, factor, maxfev, n, fprime is None, WHO)
+    if fprime is None:
+        band_of(band, n, WHO)
+        if epsfcn is not None:
+            _real(epsfcn, "epsfcn", finite=True, who=WHO)
     args = args if type(args) is tuple else (args,)
     x = np.empty((count, n))
     ier = np.zeros(count, np.int32)
@@ -358,14 +371,16 @@ def _batch_vectorized(func, fprime, x0, args, data, count, n, col_deriv,
     if check_finite:
         _check_starts_finite(x0, WHO)
     xtol, factor, maxfev_used, maxfev_shown = fsolve_options(
-        xtol, factor, maxfev, n, fprime is None)
-    ml, mu = band_of(band, n) if fprime is None else (n - 1, n - 1)
+        xtol, factor, maxfev, n, fprime is None, WHO)
+    ml, mu = band_of(band, n, WHO) if fprime is None else (n - 1, n - 1)
     if fprime is None and epsfcn is not None:
-        epsfcn = _real(epsfcn, "epsfcn", finite=True, who="fsolve")
+        epsfcn = _real(epsfcn, "epsfcn", finite=True, who=WHO)
     data = tuple(np.asarray(d) for d in data)
     options = dict(xtol=xtol, maxfev=maxfev_shown)
     results, outputs = _result_arrays(count, n, full_output)
-    if count > 0:
+    # No unknowns: every system is MINPACK's improper input (ier 0, no
+    # call), as the plain kind and fsolve give it; the engine needs n >= 1.
+    if count > 0 and n > 0:
         # The scheduler's first round, called here (as leastsq_batch's):
         # its values give the output's dtype, as fsolve's evaluation at x0
         # does, and answer the systems' first requests in the engine.

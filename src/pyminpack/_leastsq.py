@@ -465,11 +465,13 @@ def _start(x0, check_finite, who="leastsq"):
     return x0
 
 
-def _tolerances(ftol, xtol, gtol, factor, maxfev, n, finite_differences):
+def _tolerances(ftol, xtol, gtol, factor, maxfev, n, finite_differences,
+                who="leastsq"):
     """ftol, xtol, gtol, factor and maxfev checked, as MINPACK gets them."""
-    return (_real(ftol, "ftol"), _real(xtol, "xtol"), _real(gtol, "gtol"),
-            _real(factor, "factor", finite=True),
-            _maxfev(maxfev, n, finite_differences))
+    return (_real(ftol, "ftol", who=who), _real(xtol, "xtol", who=who),
+            _real(gtol, "gtol", who=who),
+            _real(factor, "factor", finite=True, who=who),
+            _maxfev(maxfev, n, finite_differences, who))
 
 
 def _check_callables(func, Dfun, who="leastsq", jac_name="Dfun"):
@@ -481,15 +483,15 @@ def _check_callables(func, Dfun, who="leastsq", jac_name="Dfun"):
                         f"{type(Dfun).__name__}")
 
 
-def _count(value, name):
+def _count(value, name, who="leastsq"):
     """A positive int option such as m."""
     try:
         value = operator.index(value)
     except TypeError:
-        raise TypeError(f"leastsq: {name} must be an integer, not "
+        raise TypeError(f"{who}: {name} must be an integer, not "
                         f"{type(value).__name__}") from None
     if not 1 <= value <= _INT_MAX:
-        raise ValueError(f"leastsq: {name} must be between 1 and {_INT_MAX}, "
+        raise ValueError(f"{who}: {name} must be between 1 and {_INT_MAX}, "
                          f"not {value}")
     return value
 

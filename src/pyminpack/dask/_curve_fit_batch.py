@@ -6,6 +6,7 @@ import numpy as np
 
 from .._batch_result import BatchResult
 from .._curve_fit_inputs import nan_mask, parameter_count
+from .._curve_x import per_curve_rows
 from .._fit_screening import warn_unknown_covariance
 from .._fits_shape import layout
 # The check the local functions make (private: _leastsq.pyi omits it).
@@ -52,7 +53,7 @@ nan_policy, vectorized, full_output, **kwargs
         of curves (numpy or dask); popt, pcov and the result's per-fit
         arrays come back in the fits' shape, and a per-fit p0, sigma (one
         per curve or per point) or diag may have it.  (xdata is shared by
-        every curve here.)
+        every curve here: one per curve is refused with a TypeError.)
     fits_per_chunk : int or "auto", optional
         Curves per task, by the rule of
         :func:`pyminpack.dask.leastsq_batch`.
@@ -94,6 +95,13 @@ nan_policy, vectorized, full_output, **kwargs
     sigma = None if sigma is None else sigma if is_dask(sigma) else \
         np.asarray(sigma)
     cube = layout(ydata, axis, _WHO)
+    if per_curve_rows(xdata, cube) is not None:
+        # The local function reads such an xdata as one x per curve; the
+        # chunks here would each get all of it, and f fail to broadcast.
+        raise TypeError(f"{_WHO}: xdata of shape {np.shape(xdata)} is one "
+                        f"per curve, which the Dask batch does not take "
+                        f"(its xdata is shared by every curve); use "
+                        f"pyminpack.curve_fit_batch")
     ydata, p0, sigma, kwargs = _as_rows(cube, ydata, p0, sigma, kwargs)
     count, m = ydata.shape
     n = parameter_count(f, None)[0] if p0 is None else (

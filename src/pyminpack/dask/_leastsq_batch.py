@@ -114,10 +114,11 @@ maxfev, epsfcn, factor, diag, full_output, check_finite, m
         vectorized=_flag(vectorized, "vectorized"),
         col_deriv=_flag(col_deriv, "col_deriv"), ftol=ftol, xtol=xtol,
         gtol=gtol, maxfev=maxfev, epsfcn=epsfcn, factor=factor,
-        threads=threads if threads is None else _count(threads, "threads"),
+        threads=(threads if threads is None
+                 else _count(threads, "threads", _WHO)),
         full_output=full_output,
         check_finite=_flag(check_finite, "check_finite"),
-        m=m if m is None else _count(m, "m"))
+        m=m if m is None else _count(m, "m", _WHO))
     if full_output and m is None:
         raise TypeError(f"{_WHO}: full_output needs m=, the number of "
                         f"residuals, to give fvec and fjac their shape "

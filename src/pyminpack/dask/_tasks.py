@@ -144,6 +144,10 @@ _PLAIN_NOTE = re.compile(r"in fit (\d+) of (\d+) \(leastsq_batch\)")
 _VECTORIZED_NOTE = re.compile(
     r"in leastsq_batch\(vectorized=True\), evaluating (\d+) fits?: "
     r"\[([\d, ]*)\]( and more)?")
+# curve_fit_batch's note, its curves numbered in the chunk (a chunk's
+# curves are rows: one fit axis).
+_CURVES_NOTE = re.compile(r"in curve_fit_batch, evaluating "
+                          r"((?:curve \d+, )*curve \d+)( and more)?")
 
 
 def _renumber_notes(exc, start, count, total):
@@ -157,7 +161,14 @@ def _renumber_notes(exc, start, count, total):
                 continue
             plain = _PLAIN_NOTE.fullmatch(note)
             vectorized = _VECTORIZED_NOTE.fullmatch(note)
-            if plain:
+            curves = _CURVES_NOTE.fullmatch(note)
+            if curves:
+                names = ", ".join(f"curve {start + int(k[6:])}"
+                                  for k in curves[1].split(", "))
+                notes[i] = (f"in pyminpack.dask.curve_fit_batch, evaluating "
+                            f"{names}{curves[2] or ''}")
+                renumbered = True
+            elif plain:
                 notes[i] = (f"in fit {start + int(plain[1])} of {total} "
                             f"(pyminpack.dask.leastsq_batch)")
                 renumbered = True
