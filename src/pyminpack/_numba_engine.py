@@ -12,7 +12,7 @@ numpy engine's residual computes (``_curve_fit_batch._vectorized_functions``):
 curve's kept points first, zeros after, with nan_policy='omit'), and
 ``w * J`` along the points of the Jacobian.  So the fits are the numpy
 engine's to the bit wherever numba's arithmetic for the model is numpy's
-(README, "The numba engine").
+(docs/guide/many_fits.md, "The numba engine").
 
 Fit k's user_data is row k of a float64 array (int64 values stored by
 their bits):
