@@ -1,5 +1,6 @@
-"""The user guide's "Many fits on a cluster" example (dask.md) runs as printed (a script:
-its LocalCluster starts worker processes) and prints what it says."""
+"""The user guide's "Many fits on a cluster" example (dask.md) runs as
+printed (a script: its LocalCluster starts worker processes) and prints
+what it says."""
 
 import re
 import subprocess

@@ -1,5 +1,5 @@
-"""The user guide's "Fitting a cube" examples (cubes.md) run as pasted alone into a fresh
-interpreter, and print what their comments say."""
+"""The user guide's "Fitting a cube" examples (cubes.md) run as pasted
+alone into a fresh interpreter, and print what their comments say."""
 
 import subprocess
 import sys

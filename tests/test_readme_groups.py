@@ -1,5 +1,5 @@
-"""The user guide's "Fitting a table" example (tables.md) runs as pasted alone into a
-fresh interpreter, and prints what its comments say."""
+"""The user guide's "Fitting a table" example (tables.md) runs as pasted
+alone into a fresh interpreter, and prints what its comments say."""
 
 import subprocess
 import sys

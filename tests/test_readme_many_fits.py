@@ -25,7 +25,8 @@ def test_numba_example_runs_and_fits():
 def test_ctypes_example_gives_the_bits_of_the_numba_one(tmp_path,
                                                        monkeypatch):
     pytest.importorskip("numba")
-    monkeypatch.chdir(tmp_path)  # the C example writes and builds its library here
+    # The C example writes and builds its library in the current folder.
+    monkeypatch.chdir(tmp_path)
     numba_namespace, ctypes_namespace = {}, {}
     exec(blocks("guide/compiled.md")[0], numba_namespace)
     exec(blocks("guide/compiled.md")[1], ctypes_namespace)
@@ -38,7 +39,8 @@ def test_ctypes_example_gives_the_bits_of_the_numba_one(tmp_path,
 def test_vectorized_example_runs_and_is_leastsq_per_curve():
     from pyminpack import leastsq
     namespace = {}
-    exec(blocks("guide/many_fits.md", heading="## Vectorized numpy models")[0], namespace)
+    exec(blocks("guide/many_fits.md", heading="## Vectorized numpy models")[0],
+         namespace)
     fits, model, y = namespace["fits"], namespace["model"], namespace["y"]
     assert len(fits) == 10_000 and fits.success.all()
     for k in (0, 4321, 9999):

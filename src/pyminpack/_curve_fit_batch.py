@@ -199,9 +199,10 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
     ``exp`` and ``log`` of its own with AVX-512F); ``p ** 2`` of a
     parameter is ``p*p`` in numba but ``pow`` for curve_fit's numpy
     scalars.  Elsewhere the fits agree to the last few bits, as two runs
-    of MINPACK on residuals that differ by an ulp do (the user guide, "The numba
-    engine").  Compilation takes about a second per model and variant
-    (weights, nan_policy, col_deriv, jac) and is done once per process.
+    of MINPACK on residuals that differ by an ulp do (the user guide,
+    "The numba engine").  Compilation takes about a second per model and
+    variant (weights, nan_policy, col_deriv, jac) and is done once per
+    process.
 
     Examples
     --------

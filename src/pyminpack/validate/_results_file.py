@@ -1,5 +1,5 @@
-"""Reading the results file a port wrote (schema: docs/maintainer/results_schema.md,
-"The validator's JSON files").
+"""Reading the results file a port wrote (schema:
+docs/maintainer/results_schema.md, "The validator's JSON files").
 
 Nothing in the file is trusted: whatever its bytes, reading it ends in the
 parsed results or in one ResultsFileError whose message names the field
