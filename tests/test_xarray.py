@@ -230,12 +230,6 @@ def test_a_chunked_fit_dimension_is_refused_as_xarray_refuses_it(cube):
         pmx.curvefit(array.chunk({"v": 10}), "v", gaussian)
 
 
-def test_finite_bounds_are_refused_until_curve_fit_batch_has_them(cube):
-    array, _ = cube
-    with pytest.raises(ValueError, match=r"finite bounds \(here for 'a'\)"):
-        pmx.curvefit(array, "v", gaussian, bounds={"a": (0.0, 10.0)})
-
-
 def test_the_accessor_is_registered_only_by_importing_pyminpack_xarray():
     code = ("import sys, xarray as xr, pyminpack\n"
             "assert not hasattr(xr.DataArray([1.0]), 'minpack')\n"

@@ -49,8 +49,15 @@ kwargs
         As in xarray's ``curvefit``; p0 values may be DataArrays over the
         kept dims (per-pixel starts).  `kwargs` go to
         :func:`pyminpack.curve_fit_batch` (``maxfev``, ``ftol``, ...).
-        Finite bounds need a bounded ``curve_fit_batch``; this version
-        refuses them.
+        `bounds` maps a parameter to (lower, upper), each a scalar or a
+        DataArray over the kept dims (per-pixel bounds); they go to
+        :func:`pyminpack.curve_fit_batch` as per-pixel ``bounds=`` rows, so
+        a bounded pixel is MINPACK's LM through pyminpack's change of
+        variables (xarray's runs scipy's 'trf': the same optimum inside
+        the bounds to the tolerances, not the same bits), and
+        ``lower == upper`` fixes the parameter (xarray's scipy refuses
+        it).  A start outside its bounds is a ValueError naming the
+        pixel, as xarray's is one.
     vectorized : bool, optional, keyword-only
         True (the default) evaluates `func` for many pixels at once, each
         parameter a (k, 1) column (see :func:`pyminpack.curve_fit_batch`);
@@ -89,7 +96,6 @@ kwargs
                for c in xr.broadcast(*coords_)]
     params, func_args = _parameters(func, param_names)
     starts, limits = _starts_and_bounds(params, p0, bounds, func_args)
-    _require_unbounded(limits)
 
     if isinstance(obj, xr.DataArray):
         variables = [("", obj)]
@@ -219,16 +225,6 @@ def _starts_and_bounds(params, p0, bounds, func_args):
     return starts, limits
 
 
-def _require_unbounded(limits):
-    for name, (lower, upper) in limits.items():
-        if np.any(np.asarray(lower) > -np.inf) or \
-                np.any(np.asarray(upper) < np.inf):
-            raise ValueError(
-                f"{_WHO}: finite bounds (here for {name!r}) need a bounded "
-                f"curve_fit_batch, which this version of pyminpack does not "
-                f"have; fit unbounded or use xarray's own curvefit")
-
-
 class _BlockFit:
     """The function apply_ufunc applies to a block: Y (*fits, *core), the
     coords, the starts, lower and upper bounds, and the positions of the
@@ -251,24 +247,25 @@ class _BlockFit:
         n, c = self.n_params, self.n_coords
         coords = args[:c]
         starts = args[c:c + n]
+        lowers, uppers = args[c + n:c + 2 * n], args[c + 2 * n:c + 3 * n]
         positions = args[c + 3 * n:]
         core = self.core_ndim
         points = int(np.prod(y.shape[y.ndim - core:], dtype=np.int64))
         fits_shape = np.broadcast_shapes(
             y.shape[:y.ndim - core],
             *(x.shape[:x.ndim - core] for x in coords),
-            *(np.shape(s) for s in starts), *(np.shape(p) for p in positions))
+            *(np.shape(s) for s in (*starts, *lowers, *uppers)),
+            *(np.shape(p) for p in positions))
         count = int(np.prod(fits_shape, dtype=np.int64))
         # The batch sees plain rows: (K, m) curves, (K, n) starts.
         ydata = _rows(y, core, fits_shape, points)
         xdata = self._xdata(coords, fits_shape, points, count)
-        p0 = np.stack([np.broadcast_to(np.asarray(s, dtype=np.float64),
-                                       fits_shape).reshape(count)
-                       for s in starts], axis=-1).reshape(count, n)
+        p0, lower, upper = (_columns(values, fits_shape, count, n)
+                            for values in (starts, lowers, uppers))
         where = _Where(self, positions, fits_shape)
         if not self.skipna:
             _require_finite(ydata, xdata, where)
-        popt, pcov = self._fit(xdata, ydata, p0, where)
+        popt, pcov = self._fit(xdata, ydata, p0, (lower, upper), where)
         return (popt.reshape(*fits_shape, n),
                 pcov.reshape(*fits_shape, n, n))
 
@@ -293,7 +290,7 @@ class _BlockFit:
                           points) for x in coords]
         return rows[0] if len(rows) == 1 else np.stack(rows)
 
-    def _fit(self, xdata, ydata, p0, where):
+    def _fit(self, xdata, ydata, p0, bounds, where):
         n = self.n_params
         count = ydata.shape[0]
         if count == 0:
@@ -310,10 +307,13 @@ class _BlockFit:
                 f"the number of data points={int(kept[k])} of {where(k)}")
         if not valid.all():
             ydata = np.where(valid, ydata, np.nan)
+        _require_feasible(p0, *bounds, kept > 0, where)
+        if not kept.all():  # empty pixels are not fitted (NaN, as xarray's)
+            p0 = np.where(kept[:, None] > 0, p0, np.clip(p0, *bounds))
         try:
             popt, pcov, result = curve_fit_batch(
                 self.func, xdata, ydata, p0, nan_policy="omit",
-                vectorized=self.vectorized, **self.kwargs)
+                bounds=bounds, vectorized=self.vectorized, **self.kwargs)
         except Exception as err:
             text = str(err)
             if type(err) in (TypeError, ValueError) and \
@@ -340,6 +340,27 @@ def _add_note(exc, note):
         exc.add_note(note)
     else:  # Python 3.10: the attribute that 3.11's tracebacks print
         exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+
+
+def _columns(values, fits_shape, count, n):
+    """One value per parameter, each a scalar or (*fits) array, as a
+    (K, n) array of rows (a new array: the batch may keep it)."""
+    return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64),
+                                     fits_shape).reshape(count)
+                     for v in values], axis=-1).reshape(count, n)
+
+
+def _require_feasible(p0, lower, upper, fitted, where):
+    """A start outside its bounds: scipy's "x0 is infeasible", as
+    xarray's curve_fit on that pixel raises it, naming the pixel (a pixel
+    with no point is not fitted, by xarray either)."""
+    bad = ((p0 < lower) | (p0 > upper)) & fitted[:, None]
+    if bad.any():
+        k, j = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{_WHO}: x0 is infeasible: parameter {j}'s start {p0[k, j]} "
+            f"is outside its bounds [{lower[k, j]}, {upper[k, j]}] at "
+            f"{where(k)}")
 
 
 def _rows(array, core, fits_shape, points):
