@@ -12,7 +12,9 @@ group that ``curve_fit`` would refuse is reported, with why, in its row.
 import numpy as np
 
 from . import _curve_fit_inputs as inputs
+from . import _bounds
 from ._curve_fit_batch import _check_keywords, fit_rows
+from ._group_bounds import group_bounds, note_infeasible
 from ._group_rows import group_rows
 from ._group_starts import group_starts
 from ._group_table import (GroupLayout, Table, covariance_frame,
@@ -27,15 +29,16 @@ _STATUS_COLUMNS = ("points", "success", "ier", "nfev", "message")
 
 
 def curve_fit_groups(f, data, x, y, by, *, p0=None, sigma=None,
-                     absolute_sigma=False, jac=None, nan_policy=None,
-                     param_names=None, p0_vectorized=False, sort=True,
-                     vectorized=True, full_output=False, progress=False,
-                     **kwargs):
+                     absolute_sigma=False, bounds=None, jac=None,
+                     nan_policy=None, param_names=None, p0_vectorized=False,
+                     sort=True, vectorized=True, full_output=False,
+                     progress=False, **kwargs):
     """
     Fit one model to every group of rows of a DataFrame (R's ``nlsList``).
 
     Group g is fitted exactly as ``pyminpack.curve_fit(f, x_g, y_g, p0_g,
-    sigma_g, absolute_sigma, jac=jac, nan_policy=nan_policy)`` fits it,
+    sigma_g, absolute_sigma, bounds=bounds_g, jac=jac,
+    nan_policy=nan_policy)`` fits it,
     to the last bit, where ``x_g``, ``y_g`` and ``sigma_g`` are the
     group's rows of those columns in the table's order (replicate rows
     kept, never averaged).  All groups run as one batch
@@ -80,6 +83,18 @@ def curve_fit_groups(f, data, x, y, by, *, p0=None, sigma=None,
         The column of standard deviations of y.
     absolute_sigma : bool, keyword-only
         As in ``curve_fit``.
+    bounds : pair, optional, keyword-only
+        As ``curve_fit``'s (a pair ``(lb, ub)`` of scalars or length-n
+        arrays, or an object with ``lb`` and ``ub``): every group's, run
+        on MINPACK's LM through pyminpack's change of variables (``lb ==
+        ub`` fixes a parameter).  Or per group: ``(lower, upper)`` where a
+        side may be a DataFrame indexed by group key with a column per
+        parameter (-inf/inf for no bound).  With bounds, ``p0=None`` is
+        scipy's feasible start.  A group without a row in such a
+        DataFrame, with a NaN or lb > ub in its row, or whose start is
+        outside its bounds ("x0 is infeasible", naming the parameter) is
+        reported in its row, not fitted; the table's bounds in a wrong
+        shape or with lb > ub raise, as in ``curve_fit``.
     jac : callable, optional, keyword-only
         As in :func:`curve_fit_batch`.
     nan_policy : {None, 'raise', 'omit'}, keyword-only
@@ -165,6 +180,12 @@ def curve_fit_groups(f, data, x, y, by, *, p0=None, sigma=None,
     starts = group_starts(p0, names, pandas, table.index, runnable,
                           x_rows[0] if table.one_x else x_rows, ydata,
                           rows.counts, p0_vectorized, notes, _WHO)
+    limits = group_bounds(bounds, names, pandas, table.index, notes, _WHO)
+    if limits is not None:
+        if p0 is None:  # scipy's feasible start, group by group
+            starts = np.array(np.broadcast_to(
+                _bounds.feasible_start(*limits), starts.shape))
+        note_infeasible(starts, limits, names, notes)
     xrows = rows.edge_padded(table.x)
     xrows = xrows[0] if table.one_x else np.ascontiguousarray(
         np.moveaxis(xrows, 0, 1))
@@ -176,7 +197,7 @@ def curve_fit_groups(f, data, x, y, by, *, p0=None, sigma=None,
         absolute_sigma=absolute_sigma, jac=jac, check_finite=False,
         explicit_no_check=False, nan_policy="omit", vectorized=vectorized,
         full_output=full_output, progress=progress, options=kwargs,
-        notes=notes)
+        notes=notes, limits=limits)
     messages = _messages(result)
     frame = result_frame(pandas, table.index, names, popt, result.perr,
                          points, result, messages)
