@@ -108,8 +108,9 @@ def curve_fit_batch(f, xdata, ydata, p0=None, sigma=None,
         a point a curve omits is ignored.  Under 'omit' (or
         ``check_finite=False``) a curve that cannot be fitted is reported,
         not run (ier 0, its own message): fewer finite points than
-        parameters, a NaN or infinite start, a model not finite at its
-        start.
+        free parameters (a parameter that the curve's bounds fix, lb ==
+        ub, needs no point), a NaN or infinite start, a model not finite
+        at its start.
     vectorized : bool, optional, keyword-only
         With engine='numpy': False calls f (and jac) with scalar
         parameters, one fit after another, for a model that cannot
@@ -283,7 +284,9 @@ def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
         if jac is not None and not callable(jac):
             raise TypeError(f"{who}: jac must be a callable or None, not "
                             f"{jac!r}")
-        if n > m:
+        # A fixed parameter (lb == ub) is no unknown: it needs no point.
+        n_free = n if limits is None else _bounds.free_count(*limits)
+        if np.max(n_free) > m:
             raise TypeError(f"The number of func parameters={n} must not "
                             f"exceed the number of data points={m}")
         if "diag" in kwargs and np.ndim(kwargs["diag"]) > 1:
@@ -325,7 +328,8 @@ def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
                       (ragged, make(f, jac, xdata, weights, omit, n, m,
                                     col_deriv, who),
                        data + [order, kept_first(points, m)])]
-    all_notes = screening.too_few_points(points, n)
+    all_notes = screening.too_few_points(
+        points, n, None if limits is None else n_free)
     all_notes.update(screening.nonfinite_starts(starts))
     all_notes.update(notes or {})
     report_nonfinite = not check_finite and not explicit_no_check
@@ -340,8 +344,6 @@ def fit_rows(f, xdata, xrows, ydata, starts, cube, *, sigma, absolute_sigma,
     result.engine = "numba" if compiled is not None else "numpy"
     result.engine_reason = reason
     result.compile_seconds = 0.0 if compiled is None else compiled[1]
-    # A fixed parameter (lb == ub) is no degree of freedom.
-    n_free = n if limits is None else _bounds.free_count(*limits)
     popt, pcov = _popt_pcov(result, points, n_free, bool(absolute_sigma),
                             cube, depth)
     result._reshape(cube.shape)
@@ -871,9 +873,11 @@ def _popt_pcov(result, points, n, absolute_sigma, cube, depth):
     else:
         unknown |= success & (points <= n)
         fnorm = result.fnorm
+        # points == n makes the variance inf (0 * inf in a fixed
+        # parameter's row): those fits' pcov is set to inf just below.
         with np.errstate(divide="ignore", invalid="ignore"):
             variance = fnorm * fnorm / (points - n)
-        pcov = cov_x * variance[:, None, None]
+            pcov = cov_x * variance[:, None, None]
     pcov[~success] = np.nan
     pcov[unknown] = np.inf
     screening.warn_unknown_covariance(unknown, cube.shape,

@@ -23,12 +23,19 @@ __all__ = ["too_few_points", "nonfinite_starts", "nonfinite_residual",
 NAMED_FITS = 5
 
 
-def too_few_points(points, n):
+def too_few_points(points, n, free=None):
     """{fit: message} for the curves with fewer kept points than
-    parameters."""
+    unknowns: the n parameters, or with bounds the `free` ones (per fit,
+    or one count): a parameter fixed by lb == ub is no unknown."""
+    if free is None:
+        need, unit = np.broadcast_to(n, np.shape(points)), "parameter"
+    else:
+        need, unit = np.broadcast_to(free, np.shape(points)), \
+            "free parameter"
     return {int(k): (f"Not run: the curve has {int(points[k])} finite "
-                     f"points and needs at least {n}, one per parameter.")
-            for k in np.flatnonzero(points < n)}
+                     f"points and needs at least {int(need[k])}, one per "
+                     f"{unit}.")
+            for k in np.flatnonzero(points < need)}
 
 
 def nonfinite_starts(starts):
