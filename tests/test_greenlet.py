@@ -263,18 +263,12 @@ def counting_batch(rows, threads, progress=None):
     return result, counted[:, 2 * M]
 
 
-@pytest.mark.parametrize("threads", [2, 1])
-def test_compiled_batches_whose_progress_switches_greenlets(threads):
-    # Two batches in two greenlets of one OS thread: each progress call
-    # hands the thread to the other batch, whose C frames then take the
-    # place of the first one's on the stack.  With two worker threads
-    # each, the first one's workers keep running meanwhile: what they
-    # share (counters, result pointers, lock) must not live on that stack.
-    # With one, the calling thread is inside a fit, in MINPACK, when the
-    # progress callback switches: the other batch's fits run in the same
-    # thread before it resumes, and each must find its own fit again.
+def suspended_batches(fits, threads):
+    """Two compiled batches in two greenlets whose progress callbacks
+    switch back to this one: their rows, how often each was suspended
+    mid-run, and their outcomes."""
     from compiled_problems import decay_rows
-    rows = [decay_rows(6000, seed=11), decay_rows(6000, seed=12)]
+    rows = [decay_rows(fits, seed=11), decay_rows(fits, seed=12)]
     main = greenlet.getcurrent()
     switches = [0, 0]
     outcome = [None, None]
@@ -291,6 +285,26 @@ def test_compiled_batches_whose_progress_switches_greenlets(threads):
         for g in batches:
             if not g.dead:
                 g.switch()
+    return rows, switches, outcome
+
+
+@pytest.mark.parametrize("threads", [2, 1])
+def test_compiled_batches_whose_progress_switches_greenlets(threads):
+    # Two batches in two greenlets of one OS thread: each progress call
+    # hands the thread to the other batch, whose C frames then take the
+    # place of the first one's on the stack.  With two worker threads
+    # each, the first one's workers keep running meanwhile: what they
+    # share (counters, result pointers, lock) must not live on that stack.
+    # With one, the calling thread is inside a fit, in MINPACK, when the
+    # progress callback switches: the other batch's fits run in the same
+    # thread before it resumes, and each must find its own fit again.
+    # The progress callback runs when a poll is due (every 50 ms), so a
+    # batch must outlast one poll to be suspended mid-run: on a fast, idle
+    # machine 6,000 fits may not, so the size doubles until both were.
+    for fits in (6000, 12000, 24000, 48000, 96000):
+        rows, switches, outcome = suspended_batches(fits, threads)
+        if min(switches) > 0:
+            break
     assert min(switches) > 0  # each batch really was suspended mid-run
     for k in range(2):
         result, calls = outcome[k]
