@@ -8,6 +8,7 @@ fixed values substituted; one with fewer than its free ones is reported.
 import warnings
 
 import numpy as np
+import pytest
 
 from pyminpack import OptimizeWarning, curve_fit, curve_fit_batch
 
@@ -60,3 +61,29 @@ def test_a_curve_needs_one_point_per_free_parameter():
                                  "and needs at least 3, one per free "
                                  "parameter.")
     assert result.ier[0] in (1, 2, 3, 4)
+
+
+def test_curve_fit_alone_counts_free_parameters_as_its_batch_does():
+    # Fit k of a batch is curve_fit on curve k alone: with two of four
+    # parameters fixed, three points are enough for both, and the bits are
+    # the same.  Without the fixing, curve_fit keeps scipy's refusal.
+    x = X[[1, 4, 6]]
+    y = line_peak(x, 2.0, 0.3, 1.0, 0.1) + np.array([0.01, -0.02, 0.015])
+    bounds = ([0.0, -1.0, 1.0, 0.1], [10.0, 1.0, 1.0, 0.1])
+    p0 = [1.5, 0.0, 1.0, 0.1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OptimizeWarning)
+        popt, pcov = curve_fit(line_peak, x, y, p0, bounds=bounds)
+        batch, batch_cov, result = curve_fit_batch(line_peak, x, y[None],
+                                                   p0, bounds=bounds)
+    assert result.success[0]
+    assert popt.tobytes() == batch[0].tobytes()
+    assert pcov.tobytes() == batch_cov[0].tobytes()
+    with pytest.raises(TypeError, match=r"^The number of func parameters=4 "
+                       r"must not exceed the number of data points=3$"):
+        curve_fit(line_peak, x, y, p0)
+    with pytest.raises(TypeError, match=r"^The number of free func "
+                       r"parameters=3 must not exceed the number of data "
+                       r"points=2$"):
+        curve_fit(line_peak, x[:2], y[:2], p0, bounds=(
+            [0.0, -1.0, 0.5, 0.1], [10.0, 1.0, 5.0, 0.1]))

@@ -217,15 +217,18 @@ def curve_fit(f, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     if "args" in kwargs:
         raise ValueError("'args' is not a supported keyword argument.")
     inputs.check_method_is_lm(method)
-    if ydata.size != 1 and n > ydata.size:
-        raise TypeError(f"The number of func parameters={n} must not exceed "
-                        f"the number of data points={ydata.size}")
+    # A parameter fixed by lb == ub is no unknown of MINPACK's: it needs no
+    # data point (as in leastsq and in curve_fit_batch's screening).
+    n_free = n if limits is None else int(
+        np.count_nonzero(limits[0] != limits[1]))
+    if ydata.size != 1 and n_free > ydata.size:
+        free = "" if n_free == n else "free "
+        raise TypeError(f"The number of {free}func parameters={n_free} must "
+                        f"not exceed the number of data points={ydata.size}")
 
     start = _start(p0, not explicit_no_check)
-    n_free = n
     if limits is not None:
         _bounds.check_feasible(start, *limits, "curve_fit", "p0")
-        n_free = int(np.count_nonzero(limits[0] != limits[1]))
     try:
         popt, cov_x, infodict, mesg, ier = leastsq(
             residual, start, Dfun=jacobian, full_output=True,
