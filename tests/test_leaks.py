@@ -26,17 +26,9 @@ import numpy as np
 import pytest
 
 from pyminpack import leastsq
+from sanitizer import SANITIZED
 
 
-def _sanitized():
-    try:
-        with open("/proc/self/maps") as maps:
-            return "libasan" in maps.read()
-    except OSError:
-        return False
-
-
-SANITIZED = _sanitized()
 
 # Memory is measured over WINDOWS windows of ROUNDS fits each, and the
 # median window counts: a leak grows every window, while a one-off (a

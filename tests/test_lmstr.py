@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from pyminpack import leastsq
+from sanitizer import SANITIZED
 
 TOOLS = pathlib.Path(__file__).resolve().parent.parent / "tools"
 
@@ -120,6 +121,8 @@ def test_an_exception_in_dfun_row_propagates():
         leastsq(residuals, [1.0, 1.0, 0.0], Dfun_row=bad)
 
 
+@pytest.mark.skipif(SANITIZED, reason="ASan reserves terabytes of address "
+                    "space: an address-space limit means nothing there")
 def test_a_fit_lmder_cannot_run_in_the_same_address_space():
     """m = 3*10**4, n = 50 in a child whose address space is limited to
     what it uses after a warm-up plus 12 MB: lmder's Jacobian alone is

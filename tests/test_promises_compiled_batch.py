@@ -24,6 +24,7 @@ from compiled_problems import (M, VOID_RESIDUAL_SIG, X0, decay, decay_jac,
                                sleeping_rows)
 from pyminpack import _compiled, leastsq, leastsq_batch
 from pyminpack._leastsq import NonFiniteInputError
+from sanitizer import SANITIZED
 from test_leaks import frozen_heap
 
 ROWS = decay_rows(8, seed=1)
@@ -255,14 +256,6 @@ def test_no_evaluation_after_progress_raises(threads):
 
 # --- the batch's own memory ------------------------------------------------------
 
-def _sanitized():
-    try:
-        with open("/proc/self/maps") as maps:
-            return "libasan" in maps.read()
-    except OSError:
-        return False
-
-
 SLOW_ROWS = sleeping_rows(decay_rows(64, seed=2), 2_000)  # > 50 ms
 
 
@@ -294,7 +287,7 @@ BATCH_PATHS = {
 }
 
 
-@pytest.mark.skipif(_sanitized(), reason="ASan's quarantine holds memory")
+@pytest.mark.skipif(SANITIZED, reason="ASan's quarantine holds memory")
 @pytest.mark.parametrize("path", list(BATCH_PATHS))
 def test_the_batch_state_is_freed_on_every_path(path):
     # The state the workers share is allocated for each call (on the heap,

@@ -27,6 +27,7 @@ from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
 from ._fits_shape import fits_shaped
 from ._messages import SUCCESS
 from ._progress import progress_bar
+from ._notes import add_note as _add_note
 
 __all__ = ["leastsq_batch"]
 
@@ -589,13 +590,6 @@ def _fit_limits(limits, k):
     if not (np.any(np.isfinite(lower)) or np.any(np.isfinite(upper))):
         return None
     return lower, upper
-
-
-def _add_note(exc, note):
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10: the attribute that 3.11's tracebacks print
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
 
 
 def _progress(progress, who="leastsq_batch"):

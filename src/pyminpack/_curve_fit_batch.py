@@ -32,6 +32,7 @@ from ._columns import columns
 from ._curve_x import as_model_x, nan_points, per_curve_rows
 from ._fits_shape import layout
 from ._leastsq import NonFiniteInputError
+from ._notes import add_note as _add_note
 from ._progress import progress_bar
 
 __all__ = ["curve_fit_batch"]
@@ -434,13 +435,6 @@ def _raise_model_error(model, result, raised, xdata, m, n):
                        f"but not when called again from Python")
 
 
-def _add_note(exc, note):
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
-
-
 def _curves(ydata):
     ydata = np.asarray(ydata, float)
     if ydata.ndim != 2:
@@ -818,7 +812,7 @@ def _drop_nonfinite_at_start(residual, starts, data, run, notes, cube):
                 values = np.asarray(residual(starts[k],
                                              *(d[k] for d in data)))
         except BaseException as exc:
-            exc.add_note(f"in {cube.who}, evaluating {cube.name(k)} at p0")
+            _add_note(exc, f"in {cube.who}, evaluating {cube.name(k)} at p0")
             raise
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:

@@ -22,16 +22,16 @@ import time
 import numpy as np
 
 from . import _compiled, _minpack
-from ._batch import (_PROGRESS_PERIOD, _VECTORIZED_SLOTS, _add_note,
-                     _call_first_round, _check_starts_finite,
-                     _compiled_user_data, _data_tuple, _diags, _first_fits,
-                     _progress, _starts)
+from ._batch import (_PROGRESS_PERIOD, _VECTORIZED_SLOTS, _call_first_round,
+                     _check_starts_finite, _compiled_user_data, _data_tuple,
+                     _diags, _first_fits, _progress, _starts)
 from ._batch_result import BatchResult
 from ._fsolve import (_run_python, band_of, finish,
                       options as fsolve_options)
 from ._leastsq import (_EPSILON_OF, _FLOAT64_EPSILON, NonFiniteInputError,
                        _check_callables, _count, _diag, _flag, _real,
                        _start)
+from ._notes import add_note as _add_note
 
 __all__ = ["fsolve_batch"]
 

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from .._curve_fit_batch import curve_fit_batch
+from .._notes import add_note as _add_note
 from ._labels import Labeller, position_inputs
 
 __all__ = ["curvefit"]
@@ -333,13 +334,6 @@ class _BlockFit:
                 f"{_WHO}: optimal parameters not found for {where(k)}: "
                 f"{result.message(k)}")
         return popt, pcov
-
-
-def _add_note(exc, note):
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
-    else:  # Python 3.10: the attribute that 3.11's tracebacks print
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
 
 
 def _columns(values, fits_shape, count, n):
