@@ -35,10 +35,11 @@ import numba_engine_cases as cases  # noqa: E402
 
 def numpy_without_avx512():
     """NPY_DISABLE_CPU_FEATURES naming the AVX-512 features this numpy
-    found (naming one it did not find is an error), or None without any."""
+    found (naming one it did not find is an error), or None without any.
+    numpy 2.4 dispatches on feature groups too: X86_V4 is AVX-512's."""
     from numpy._core._multiarray_umath import __cpu_features__ as features
     found = [name for name, on in features.items()
-             if on and name.startswith("AVX512")]
+             if on and (name.startswith("AVX512") or name == "X86_V4")]
     return " ".join(found) or None
 
 
