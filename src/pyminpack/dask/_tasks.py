@@ -16,6 +16,7 @@ import numpy as np
 from .._batch import leastsq_batch as _local_leastsq_batch
 from .._curve_fit_batch import curve_fit_batch as _local_curve_fit_batch
 from .._curve_fit_inputs import COVARIANCE_WARNING, OptimizeWarning
+from .._notes import add_note
 
 __all__ = ["Shared", "CurveShared", "OUTPUTS", "RESULT_FIELDS",
            "output_names", "output_shapes", "fit_chunk", "curve_fit_chunk"]
@@ -188,10 +189,7 @@ def _renumber_notes(exc, start, count, total):
              f"{total} (pyminpack.dask)")
     if not renumbered:
         chunk += f"; a fit number in the message counts from {start}"
-    if hasattr(exc, "add_note"):
-        exc.add_note(chunk)
-    else:  # Python 3.10
-        exc.__notes__ = [*(notes or []), chunk]
+    add_note(exc, chunk)
 
 
 class CurveShared(NamedTuple):
