@@ -3,8 +3,8 @@
 # this machine has besides the main one: each in a fresh venv, installed
 # from the source tree with the test extra, the whole suite.
 #
-# Pythons are looked for under pyenv's root (versions/3.X.*/bin/python) and
-# on PATH (python3.X).  Versions named on the command line must be found
+# Pythons are looked for by tools/find_python.sh: under pyenv's root
+# (versions/3.X.*/bin/python), then on PATH (python3.X).  Versions named on the command line must be found
 # (CI names them); with none named, 3.10, 3.12 and 3.13 are tried and those
 # not found are reported and skipped.  Every one found must pass.
 #
@@ -19,26 +19,13 @@ if [ ${#versions[@]} -eq 0 ]; then
     required=0
 fi
 
-find_python() {
-    local version=$1 root candidate
-    if root=$(pyenv root 2>/dev/null); then
-        for candidate in "$root"/versions/"$version".*/bin/python; do
-            if [ -x "$candidate" ]; then
-                echo "$candidate"
-                return
-            fi
-        done
-    fi
-    command -v "python$version" || true
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyminpack-pythons.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 tested=()
 missing=()
 for version in "${versions[@]}"; do
-    python=$(find_python "$version")
+    python=$(bash "$repo/tools/find_python.sh" "$version" || true)
     if [ -z "$python" ]; then
         if [ "$required" = 1 ]; then
             echo "test_pythons: no Python $version on this machine" >&2
