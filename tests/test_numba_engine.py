@@ -34,7 +34,6 @@ from pyminpack import _numba_engine  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
 import numba_engine_cases as cases  # noqa: E402
-from sanitizer import SANITIZED  # noqa: E402
 
 def numpy_without_avx512():
     """NPY_DISABLE_CPU_FEATURES naming the AVX-512 features this numpy
@@ -50,12 +49,6 @@ def numpy_without_avx512():
 def numba_run(tmp_path_factory):
     """The cases run in a subprocess with numpy's AVX-512 loops off:
     (its JSON report, {case name: the numba engine's result arrays})."""
-    if SANITIZED:
-        # The variants differ in the code numba generates, not in the C
-        # they run (the pool calls one kind of cfunc); under ASan numba's
-        # compiling of 13 of them takes a minute, and the other tests here
-        # run that C.
-        pytest.skip("the numba variants' sweep runs in every suite but ASan's")
     env = dict(os.environ)
     disabled = numpy_without_avx512()
     if disabled:

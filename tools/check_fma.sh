@@ -110,10 +110,7 @@ venv_python="$venv/bin/python"
     "numpy>=2.0" pytest hypothesis
 # Non-editable, in its own build directory; the test extra brings scipy
 # 1.14.1 for the side-by-side bitwise tests.
-# --no-compile: in a throw-away venv, Python compiles the modules the
-# tests import as they import them, instead of pip compiling every
-# module of scipy, pandas, matplotlib... ahead (15 s less a venv).
-"$venv_python" -m pip install --quiet --no-compile --no-build-isolation \
+"$venv_python" -m pip install --quiet --no-build-isolation \
     --config-settings=build-dir="$work/build" \
     ${march_args[@]+"${march_args[@]}"} \
     "$repo[test]"

@@ -7,7 +7,7 @@
 # (editable) install is neither used nor touched.  Needs only python3 with
 # venv and its headers, gcc and gfortran (Debian: apt-get install gcc
 # gfortran python3-venv python3-dev) and the package index pip is set up for.
-# Takes about a minute: ~20 s to build, ~35 s for the tests.
+# Takes about five minutes: ~1 minute to build, the rest for the tests.
 #
 # Usage: tools/sanitize.sh [extra pytest arguments]
 # Environment: PYTHON (default python3), KEEP_SANITIZE_DIR=1 keeps the
@@ -55,10 +55,7 @@ venv_python="$venv/bin/python"
 # its own build directory, so the developer's build/ is left alone.
 # b_sanitize instruments the C glue and the Fortran alike.
 # -fno-sanitize-recover=all makes every UBSan finding fatal at once.
-# --no-compile: in a throw-away venv, Python compiles the modules the
-# tests import as they import them, instead of pip compiling every
-# module of scipy, pandas, matplotlib... ahead (15 s less a venv).
-"$venv_python" -m pip install --quiet --no-compile --no-build-isolation \
+"$venv_python" -m pip install --quiet --no-build-isolation \
     --config-settings=build-dir="$work/build" \
     --config-settings=setup-args=-Db_sanitize=address,undefined \
     --config-settings=setup-args=-Dc_args=-fno-sanitize-recover=all \

