@@ -65,6 +65,19 @@ pm_fit_end(pm_fit *fit)
     PyEval_RestoreThread(fit->thread_state);
 }
 
+int
+pm_fit_check_info(int info)
+{
+    if (info >= 0 || info == PM_INFO_CALLBACK_STOP) {
+        return 0;
+    }
+    if (!PyErr_Occurred()) {
+        PyErr_Format(PyExc_SystemError,
+                     "MINPACK stopped with info %d but no exception", info);
+    }
+    return -1;
+}
+
 /*
  * The two halves of every trampoline: take the GIL to run Python for the
  * fit whose Fortran called us, then give it back and, since that Python

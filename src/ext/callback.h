@@ -93,6 +93,13 @@ void pm_fit_clear(pm_fit *fit);
 void pm_fit_begin(pm_fit *fit);
 void pm_fit_end(pm_fit *fit);
 
+/*
+ * After MINPACK returns (with the GIL): 0 when `info` is a result, which
+ * is any info >= 0 and callback='s stop; -1 when a callback failed, with
+ * its exception pending (a SystemError if, against the contract, none is).
+ */
+int pm_fit_check_info(int info);
+
 /* The FCN arguments for lmdif_ and lmder_. */
 void pm_lmdif_fcn(const int *m, const int *n, const double *x, double *fvec,
                   int *iflag);

@@ -105,20 +105,6 @@ hybrd_problem_init(hybrd_problem *p, PyObject *x0, PyObject *fvec0,
 
 #define DATA(array) ((double *)PyArray_DATA(array))
 
-/* Negative info: a callback failed, and its exception is pending. */
-static int
-check_info(int info)
-{
-    if (info >= 0) {
-        return 0;
-    }
-    if (!PyErr_Occurred()) {
-        PyErr_Format(PyExc_SystemError,
-                     "MINPACK stopped with info %d but no exception", info);
-    }
-    return -1;
-}
-
 PyObject *
 pm_hybrd(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -154,7 +140,7 @@ pm_hybrd(PyObject *Py_UNUSED(module), PyObject *args)
     pm_fit_clear(&fit);
 
     PyObject *result = NULL;
-    if (check_info(info) == 0) {
+    if (pm_fit_check_info(info) == 0) {
         result = Py_BuildValue("(OOOOOii)", p.x, p.fvec, p.fjac, p.r, p.qtf,
                                nfev, info);
     }
@@ -197,7 +183,7 @@ pm_hybrj(PyObject *Py_UNUSED(module), PyObject *args)
     pm_fit_clear(&fit);
 
     PyObject *result = NULL;
-    if (check_info(info) == 0) {
+    if (pm_fit_check_info(info) == 0) {
         result = Py_BuildValue("(OOOOOiii)", p.x, p.fvec, p.fjac, p.r, p.qtf,
                                nfev, njev, info);
     }

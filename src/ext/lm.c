@@ -243,24 +243,6 @@ lm_set_callback(pm_fit *fit, PyObject *callback)
     return fit->callback != NULL;
 }
 
-/*
- * After MINPACK returns: a negative info means a callback failed and its
- * exception is pending, except callback='s stop, which is a result like
- * any info >= 0.
- */
-static int
-lm_check_info(int info)
-{
-    if (info >= 0 || info == PM_INFO_CALLBACK_STOP) {
-        return 0;
-    }
-    if (!PyErr_Occurred()) {
-        PyErr_Format(PyExc_SystemError,
-                     "MINPACK stopped with info %d but no exception", info);
-    }
-    return -1;
-}
-
 PyObject *
 pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -303,7 +285,7 @@ pm_lmdif(PyObject *Py_UNUSED(module), PyObject *args)
     pm_fit_clear(&fit);
 
     PyObject *result = NULL;
-    if (lm_check_info(info) == 0) {
+    if (pm_fit_check_info(info) == 0) {
         result = lm_result(&p, "lmdif", nfev, 0, info);
     }
     lm_problem_clear(&p);
@@ -351,7 +333,7 @@ pm_lmder(PyObject *Py_UNUSED(module), PyObject *args)
     pm_fit_clear(&fit);
 
     PyObject *result = NULL;
-    if (lm_check_info(info) == 0) {
+    if (pm_fit_check_info(info) == 0) {
         result = lm_result(&p, "lmder", nfev, njev, info);
     }
     lm_problem_clear(&p);

@@ -114,12 +114,7 @@ pm_lmstr(PyObject *Py_UNUSED(module), PyObject *args)
            wa + n, wa + 2 * n, wa + 3 * n);
     pm_fit_end(&fit);
 
-    if (info < 0) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_SystemError,
-                         "MINPACK stopped with info %d but no exception",
-                         info);
-        }
+    if (pm_fit_check_info(info) < 0) {
         goto done;
     }
     result = Py_BuildValue("(OOOOOiii)", x, fvec, fjac, ipvt, qtf, nfev,
