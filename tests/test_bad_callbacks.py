@@ -12,12 +12,13 @@ import signal
 import sys
 import threading
 import time
-import traceback
 
 import numpy as np
 import pytest
 
 from pyminpack import leastsq
+from raising_callbacks import (ArrayThatRaises, Custom,
+                               assert_raised_unchanged)
 
 X0 = [0.5, 0.5]
 SOLUTION = [1.0, 2.0]
@@ -330,18 +331,6 @@ class Unprintable(Exception):
     __repr__ = __str__
 
 
-class Custom(BaseException):
-    pass
-
-
-class ArrayThatRaises:
-    def __init__(self, error):
-        self.error = error
-
-    def __array__(self, dtype=None, copy=None):
-        raise self.error
-
-
 def exception_kinds():
     return [ValueError("plain"), ZeroDivisionError(), FloatingPointError(),
             MemoryError(), RecursionError(), StopIteration(),
@@ -368,35 +357,9 @@ WHERE = [
                          ids=[type(e).__name__ for e in exception_kinds()])
 def test_exceptions_propagate_unchanged(kind, where):
     _, with_dfun, func_call, dfun_call = where
-    error = exception_kinds()[kind]
-    calls = {"func": 0, "dfun": 0}
-
-    def failing_func(x):
-        calls["func"] += 1
-        if calls["func"] == func_call:
-            raise error
-        return curved(x)
-
-    def failing_dfun(x):
-        calls["dfun"] += 1
-        if calls["dfun"] == dfun_call:
-            raise error
-        return curved_jacobian(x)
-
-    try:
-        leastsq(failing_func, FAR,
-                Dfun=failing_dfun if with_dfun else None)
-    except BaseException as caught:  # noqa: B036 - the point of the test
-        raised = caught
-    else:
-        pytest.fail("nothing raised")
-    assert raised is error
-    frames = [frame.f_code.co_name for frame, _ in
-              traceback.walk_tb(raised.__traceback__)]
-    assert frames[0] == "test_exceptions_propagate_unchanged"
-    assert frames[-1] == ("failing_dfun" if dfun_call else "failing_func")
-    assert raised.__cause__ is None
-    assert calls["func" if func_call else "dfun"] == (func_call or dfun_call)
+    assert_raised_unchanged(lambda func, jac: leastsq(func, FAR, Dfun=jac),
+                            curved, curved_jacobian if with_dfun else None,
+                            exception_kinds()[kind], func_call, dfun_call)
     assert_still_works()
 
 

@@ -5,13 +5,14 @@ errors naming fsolve and the callable; NaN at later points is MINPACK's
 business; Ctrl-C stops a solve; and fsolve still works afterwards."""
 
 import _thread
-import traceback
 import warnings
 
 import numpy as np
 import pytest
 
 from pyminpack import fsolve
+from raising_callbacks import (ArrayThatRaises, Custom,
+                               assert_raised_unchanged)
 
 X0 = np.array([1.0, 1.0])
 
@@ -30,18 +31,6 @@ EXPECTED = fsolve(equations, X0)
 
 def assert_still_works():
     assert fsolve(equations, X0).tobytes() == EXPECTED.tobytes()
-
-
-class Custom(BaseException):
-    pass
-
-
-class ArrayThatRaises:
-    def __init__(self, error):
-        self.error = error
-
-    def __array__(self, dtype=None, copy=None):
-        raise self.error
 
 
 def exception_kinds():
@@ -68,37 +57,9 @@ WHERE = [
                          ids=[type(e).__name__ for e in exception_kinds()])
 def test_exceptions_propagate_unchanged(kind, where):
     _, with_fprime, func_call, fprime_call = where
-    error = exception_kinds()[kind]
-    calls = {"func": 0, "fprime": 0}
-
-    def failing_func(x):
-        calls["func"] += 1
-        if calls["func"] == func_call:
-            raise error
-        return equations(x)
-
-    def failing_fprime(x):
-        calls["fprime"] += 1
-        if calls["fprime"] == fprime_call:
-            raise error
-        return jacobian(x)
-
-    try:
-        fsolve(failing_func, X0,
-               fprime=failing_fprime if with_fprime else None)
-    except BaseException as caught:  # noqa: B036 - the point of the test
-        raised = caught
-    else:
-        pytest.fail("nothing raised")
-    assert raised is error
-    frames = [frame.f_code.co_name for frame, _ in
-              traceback.walk_tb(raised.__traceback__)]
-    assert frames[0] == "test_exceptions_propagate_unchanged"
-    assert frames[-1] == ("failing_fprime" if fprime_call
-                          else "failing_func")
-    assert raised.__cause__ is None
-    assert calls["func" if func_call else "fprime"] == (func_call
-                                                        or fprime_call)
+    assert_raised_unchanged(lambda func, jac: fsolve(func, X0, fprime=jac),
+                            equations, jacobian if with_fprime else None,
+                            exception_kinds()[kind], func_call, fprime_call)
     assert_still_works()
 
 
