@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyminpack import leastsq
+from raising_callbacks import ArrayThatRaises
 
 M, N = 4, 2
 X0 = np.array([1.0, 1.0])
@@ -58,14 +59,6 @@ class Plain(np.ndarray):
     pass
 
 
-class RaisesInArray:
-    def __init__(self, exc):
-        self.exc = exc
-
-    def __array__(self, dtype=None, copy=None):
-        raise self.exc
-
-
 class ViaArray:
     """Not an array, but has one."""
 
@@ -100,7 +93,7 @@ def output_forms(draw, shapes):
 def dress(values, form):
     """``values`` (float64) in the form ``form`` describes."""
     if form["raises"] is not None:
-        return RaisesInArray(EXCEPTIONS[form["raises"]])
+        return ArrayThatRaises(EXCEPTIONS[form["raises"]])
     shape = form["shape"]
     array = np.resize(values, shape) if shape != "scalar" else values[0]
     dtype = np.dtype(form["dtype"])
@@ -135,8 +128,8 @@ def dress(values, form):
 def ideal(output):
     """What leastsq should make of ``output``: (float64 array, None) or
     (None, the exception type or the very exception to expect)."""
-    if isinstance(output, RaisesInArray):
-        exc = output.exc
+    if isinstance(output, ArrayThatRaises):
+        exc = output.error
         if isinstance(exc, (TypeError, ValueError, OverflowError)):
             return None, TypeError if isinstance(exc, TypeError) \
                 else ValueError
