@@ -93,15 +93,14 @@ def cases():
     return out, starts
 
 
-def run_pair(ydata, starts, options, threads=None):
-    """(numpy engine's (popt, pcov, result), numba engine's)."""
+def fit(ydata, starts, options, **engine):
+    """curve_fit_batch of the cases' model on `ydata` with `options`, its
+    OptimizeWarnings silenced: (popt, pcov, result).  `engine` names the
+    engine (engine='numba'); the default is the numpy engine."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
-        numpy_fit = curve_fit_batch(gaussian, X, ydata, starts, **options)
-        numba_fit = curve_fit_batch(gaussian, X, ydata, starts,
-                                    engine="numba", threads=threads,
-                                    **options)
-    return numpy_fit, numba_fit
+        return curve_fit_batch(gaussian, X, ydata, starts, **options,
+                               **engine)
 
 
 RESULT_FIELDS = ("popt", "pcov", "ier", "nfev", "fnorm", "x", "success")
@@ -132,14 +131,13 @@ def main(saved):
     and after the numba engine's ([False, False, True] is right)."""
     table, starts = cases()
     numba_imported = ["numba" in sys.modules]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        curve_fit_batch(gaussian, X, table[0][1], starts)
+    fit(table[0][1], starts, {})
     numba_imported.append("numba" in sys.modules)
     report = {}
     arrays = {}
     for index, (name, ydata, options) in enumerate(table):
-        numpy_fit, numba_fit = run_pair(ydata, starts, options)
+        numpy_fit = fit(ydata, starts, options)
+        numba_fit = fit(ydata, starts, options, engine="numba")
         assert numba_fit[2].engine == "numba"
         report[name] = differences(numpy_fit, numba_fit)
         for field, value in result_arrays(numba_fit).items():

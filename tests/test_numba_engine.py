@@ -81,11 +81,9 @@ def test_the_numba_engine_does_not_depend_on_numpys_cpu_features(numba_run):
     # test_threads_change_no_bit compiles in this process anyway).
     _, results = numba_run
     ydata, with_nan, sigma, starts = cases.data()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        here = cases.result_arrays(curve_fit_batch(
-            cases.gaussian, cases.X, with_nan, starts, engine="numba",
-            sigma=sigma, nan_policy="omit", jac=cases.gaussian_jac))
+    here = cases.result_arrays(cases.fit(
+        with_nan, starts, dict(sigma=sigma, nan_policy="omit",
+                               jac=cases.gaussian_jac), engine="numba"))
     there = results["jac, omit, sigma (K, m)"]
     assert {field: here[field].tobytes() for field in cases.RESULT_FIELDS} \
         == {field: there[field].tobytes() for field in cases.RESULT_FIELDS}
@@ -95,10 +93,7 @@ def test_the_numba_engine_does_not_depend_on_numpys_cpu_features(numba_run):
 def test_within_the_stated_tolerance_on_this_numpy(name, numba_run):
     table, starts = cases.cases()
     ydata, options = next((y, o) for n, y, o in table if n == name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", OptimizeWarning)
-        p1, c1, r1 = curve_fit_batch(cases.gaussian, cases.X, ydata, starts,
-                                     **options)
+    p1, c1, r1 = cases.fit(ydata, starts, options)
     assert r1.engine == "numpy"
     numba_fit = numba_run[1][name]
     p2, c2 = numba_fit["popt"], numba_fit["pcov"]
