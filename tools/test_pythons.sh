@@ -4,9 +4,10 @@
 # from the source tree with the test extra, the whole suite.
 #
 # Pythons are looked for by tools/find_python.sh: under pyenv's root
-# (versions/3.X.*/bin/python), then on PATH (python3.X).  Versions named on the command line must be found
-# (CI names them); with none named, 3.10, 3.12 and 3.13 are tried and those
-# not found are reported and skipped.  Every one found must pass.
+# (versions/3.X.*/bin/python), then on PATH (python3.X).  Versions named on
+# the command line must be found (CI names them); with none named, 3.10,
+# 3.12 and 3.13 are tried and those not found are reported and skipped.
+# Every one found must pass.
 #
 # Usage: tools/test_pythons.sh [3.10 3.12 3.13 ...]
 set -euo pipefail
